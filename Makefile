@@ -1,0 +1,52 @@
+# make run   — set up, then train the first study project's network on real MNIST
+# make test  — set up, then build and pass the tests
+# make bench — set up, then measure training speed (release build)
+#
+# "Set up" installs the system libraries when they are missing (as root; otherwise it prints
+# the command to run). Data: $CADERNO_DATA, else ../shared/data when it is there, else the
+# data store's own search (./data, ~/.cache/caderno) and download.
+
+SWIFT ?= swift
+PACKAGES := libedit-dev libopenblas-dev zlib1g-dev pkg-config
+SHARED_DATA := $(abspath ../shared/data)
+CADERNO_DATA ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA))
+export CADERNO_DATA
+
+.PHONY: all deps build release test run bench clean
+
+all: build
+
+deps:
+	@if command -v dpkg >/dev/null 2>&1; then \
+	  missing=""; \
+	  for package in $(PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "installing$$missing"; \
+	      apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	    else \
+	      echo "missing system packages:$$missing"; \
+	      echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	      exit 1; \
+	    fi; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+run: release
+	$(SWIFT) run -c release caderno bench mlp
+
+bench: release
+	$(SWIFT) run -c release caderno bench all
+
+clean:
+	rm -rf .build

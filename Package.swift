@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine.
+let package = Package(
+    name: "Caderno",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "caderno", targets: ["caderno"]),
+        .library(name: "Core", targets: ["Core"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS on Linux (found through pkg-config), Accelerate on Apple.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        // libedit's el_set/el_get/history are variadic: Swift cannot call them, so a tiny C shim does.
+        .target(
+            name: "CEditLine",
+            linkerSettings: [.linkedLibrary("edit")]
+        ),
+        .target(
+            name: "Core",
+            dependencies: ["CBLAS", "CZlib"],
+            linkerSettings: [
+                .linkedLibrary("openblas", .when(platforms: [.linux])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+            ]
+        ),
+        .target(
+            name: "Notebook",
+            dependencies: ["Core", "CEditLine"]
+        ),
+        .executableTarget(
+            name: "caderno",
+            dependencies: [
+                "Notebook",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "CEditLine"]),
+    ]
+)

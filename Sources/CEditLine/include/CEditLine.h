@@ -1,0 +1,28 @@
+#ifndef CADERNO_CEDITLINE_H
+#define CADERNO_CEDITLINE_H
+// A non-variadic face for libedit: el_set, el_get and history() take C varargs, which Swift cannot
+// call. Everything else the REPL needs (el_gets, el_line, el_insertstr) is re-exported as it is.
+#include <stdio.h>
+#include <histedit.h>
+
+typedef unsigned char (*caderno_el_command)(EditLine *editor, int key);
+
+/// Opens an editor with emacs bindings and the given prompt (copied). NULL on failure.
+EditLine *caderno_el_open(const char *program, const char *prompt, FILE *in, FILE *out, FILE *err);
+void caderno_el_close(EditLine *editor);
+/// Replaces the prompt text (copied).
+void caderno_el_set_prompt(EditLine *editor, const char *prompt);
+/// Binds `key` (e.g. "^I") to a named command implemented by `function`.
+int caderno_el_bind(EditLine *editor, const char *name, const char *help, const char *key,
+                    caderno_el_command function);
+/// Stores an opaque pointer that a command callback gets back with caderno_el_client.
+void caderno_el_set_client(EditLine *editor, void *client);
+void *caderno_el_client(EditLine *editor);
+
+/// History of `size` entries, attached to `editor` for up/down and Ctrl-R.
+History *caderno_history_open(EditLine *editor, int size);
+void caderno_history_close(History *list);
+int caderno_history_enter(History *list, const char *line);
+int caderno_history_load(History *list, const char *path);
+int caderno_history_save(History *list, const char *path);
+#endif

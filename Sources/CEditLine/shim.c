@@ -1,0 +1,92 @@
+#include "CEditLine.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *prompt;
+    void *client;
+} caderno_el_state;
+
+static caderno_el_state *state_of(EditLine *editor) {
+    void *state = NULL;
+    el_get(editor, EL_CLIENTDATA, &state);
+    return (caderno_el_state *)state;
+}
+
+static char *prompt_function(EditLine *editor) {
+    caderno_el_state *state = state_of(editor);
+    return state && state->prompt ? state->prompt : "";
+}
+
+EditLine *caderno_el_open(const char *program, const char *prompt, FILE *in, FILE *out, FILE *err) {
+    EditLine *editor = el_init(program, in, out, err);
+    if (!editor) return NULL;
+    caderno_el_state *state = calloc(1, sizeof *state);
+    if (!state) { el_end(editor); return NULL; }
+    state->prompt = strdup(prompt ? prompt : "");
+    el_set(editor, EL_CLIENTDATA, state);
+    el_set(editor, EL_PROMPT, prompt_function);
+    el_set(editor, EL_EDITOR, "emacs");
+    el_set(editor, EL_BIND, "^R", "em-inc-search-prev", NULL);
+    el_source(editor, NULL); /* the user's ~/.editrc, as every libedit program does */
+    return editor;
+}
+
+void caderno_el_close(EditLine *editor) {
+    if (!editor) return;
+    caderno_el_state *state = state_of(editor);
+    el_end(editor);
+    if (state) { free(state->prompt); free(state); }
+}
+
+void caderno_el_set_prompt(EditLine *editor, const char *prompt) {
+    caderno_el_state *state = state_of(editor);
+    if (!state) return;
+    free(state->prompt);
+    state->prompt = strdup(prompt ? prompt : "");
+}
+
+int caderno_el_bind(EditLine *editor, const char *name, const char *help, const char *key,
+                    caderno_el_command function) {
+    if (el_set(editor, EL_ADDFN, name, help, function) != 0) return -1;
+    return el_set(editor, EL_BIND, key, name, NULL);
+}
+
+void caderno_el_set_client(EditLine *editor, void *client) {
+    caderno_el_state *state = state_of(editor);
+    if (state) state->client = client;
+}
+
+void *caderno_el_client(EditLine *editor) {
+    caderno_el_state *state = state_of(editor);
+    return state ? state->client : NULL;
+}
+
+History *caderno_history_open(EditLine *editor, int size) {
+    History *list = history_init();
+    if (!list) return NULL;
+    HistEvent event;
+    history(list, &event, H_SETSIZE, size);
+    history(list, &event, H_SETUNIQUE, 1);
+    if (editor) el_set(editor, EL_HIST, history, list);
+    return list;
+}
+
+void caderno_history_close(History *list) {
+    if (list) history_end(list);
+}
+
+int caderno_history_enter(History *list, const char *line) {
+    HistEvent event;
+    return history(list, &event, H_ENTER, line);
+}
+
+int caderno_history_load(History *list, const char *path) {
+    HistEvent event;
+    return history(list, &event, H_LOAD, path);
+}
+
+int caderno_history_save(History *list, const char *path) {
+    HistEvent event;
+    return history(list, &event, H_SAVE, path);
+}

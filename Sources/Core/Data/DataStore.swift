@@ -1,0 +1,110 @@
+import Foundation
+
+/// Finds a dataset's files on disk, or downloads them.
+///
+/// Looks in order: an explicit directory, `$CADERNO_DATA/<name>`, `./data/<name>`,
+/// `~/.cache/caderno/<name>` (`$XDG_CACHE_HOME/caderno/<name>` when set). The first directory that
+/// holds all four files wins. Otherwise the files are downloaded into the explicit directory, or
+/// the cache, each verified against its published MD5 and renamed into place only when whole.
+public struct DataStore: Sendable {
+    public var explicitDirectory: String?
+    public var environment: [String: String]
+    public var workingDirectory: String
+    /// Base URLs to download from, instead of the catalog's mirrors (tests serve files locally).
+    public var mirrors: [String]?
+
+    public init(explicitDirectory: String? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                workingDirectory: String = FileManager.default.currentDirectoryPath,
+                mirrors: [String]? = nil) {
+        self.explicitDirectory = explicitDirectory
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.mirrors = mirrors
+    }
+
+    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    /// Where downloads go when there is no explicit directory.
+    public func cacheDirectory(for info: DatasetInfo) -> String {
+        let base = environment["XDG_CACHE_HOME"].map { $0 + "/caderno" }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/caderno"
+        return base + "/" + info.name
+    }
+
+    /// The directories searched, in order.
+    public func searchDirectories(for info: DatasetInfo) -> [String] {
+        var directories: [String] = []
+        if let explicitDirectory { directories.append(explicitDirectory) }
+        if let root = environment["CADERNO_DATA"], !root.isEmpty { directories.append(root + "/" + info.name) }
+        directories.append(workingDirectory + "/data/" + info.name)
+        directories.append(cacheDirectory(for: info))
+        return directories
+    }
+
+    /// The first directory that holds every file of `info`, or nil.
+    public func locate(_ info: DatasetInfo) -> String? {
+        searchDirectories(for: info).first { directory in
+            info.files.allSatisfy { Self.existingFile($0.name, in: directory) != nil }
+        }
+    }
+
+    /// The directory holding `info`'s files, downloading what is missing first.
+    public func fetch(_ info: DatasetInfo, progress: @escaping @Sendable (DownloadProgress) -> Void = { _ in }) throws -> String {
+        if let found = locate(info) { return found }
+        let target = explicitDirectory ?? cacheDirectory(for: info)
+        do {
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        } catch {
+            throw Error(description: "cannot create \(target): \((error as NSError).localizedDescription)")
+        }
+        for file in info.files where Self.existingFile(file.name, in: target) == nil {
+            try download(file, of: info, into: target, progress: progress)
+        }
+        return target
+    }
+
+    /// Tries each mirror in turn; the file lands at `directory/name` only if its MD5 matches.
+    func download(_ file: DatasetInfo.File, of info: DatasetInfo, into directory: String,
+                  progress: @escaping @Sendable (DownloadProgress) -> Void) throws {
+        var failures: [String] = []
+        for base in mirrors ?? info.mirrors {
+            let url = base + file.name
+            let temporary = directory + "/." + file.name + ".part-\(ProcessInfo.processInfo.processIdentifier)"
+            defer { try? FileManager.default.removeItem(atPath: temporary) }
+            do {
+                try Downloader.download(url, to: temporary) { received, expected in
+                    progress(DownloadProgress(file: file.name, received: received, expected: expected))
+                }
+                let data = try Data(contentsOf: URL(fileURLWithPath: temporary), options: .alwaysMapped)
+                let digest = MD5.hex(of: data)
+                guard digest == file.md5 else {
+                    failures.append("\(url): checksum mismatch (MD5 \(digest), expected \(file.md5))")
+                    continue
+                }
+                guard rename(temporary, directory + "/" + file.name) == 0 else {
+                    throw Error(description: "cannot move the download into \(directory): \(String(cString: strerror(errno)))")
+                }
+                return
+            } catch let error as Downloader.Error {
+                failures.append("\(url): \(error.description)")
+            }
+        }
+        throw Error(description: "could not download \(file.name) for \(info.name): " + failures.joined(separator: "; "))
+    }
+
+    /// `name` (as published, `.gz`) or its inflated form without `.gz`, if either is in `directory`.
+    public static func existingFile(_ name: String, in directory: String) -> String? {
+        let candidates = [name, name.hasSuffix(".gz") ? String(name.dropLast(3)) : name + ".gz"]
+        return candidates.map { directory + "/" + $0 }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+public struct DownloadProgress: Sendable, Equatable {
+    public let file: String
+    public let received: Int
+    /// nil when the server does not say how large the file is.
+    public let expected: Int?
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// A named dataset: its training and test sets and the names of its classes.
+public struct Dataset: Sendable, Equatable {
+    public var name: String
+    public var classNames: [String]
+    public var train: LabeledData
+    public var test: LabeledData
+
+    public init(name: String, classNames: [String], train: LabeledData, test: LabeledData) {
+        self.name = name
+        self.classNames = classNames
+        self.train = train
+        self.test = test
+    }
+
+    /// Reads the four IDX files of `info` found in `directory` (each `.gz` or already inflated).
+    /// Pixels stay 0…255 as stored; `scaled()` brings them to [0, 1].
+    /// `limit`/`testLimit` keep the first samples only, for quick experiments.
+    public static func load(_ info: DatasetInfo, from directory: String,
+                            limit: Int? = nil, testLimit: Int? = nil) throws -> Dataset {
+        func path(_ file: DatasetInfo.File) -> String {
+            DataStore.existingFile(file.name, in: directory) ?? directory + "/" + file.name
+        }
+        let classCount = info.classNames.count
+        let train = try labeledData(images: path(info.trainImages), labels: path(info.trainLabels),
+                                    classCount: classCount, limit: limit)
+        let test = try labeledData(images: path(info.testImages), labels: path(info.testLabels),
+                                   classCount: classCount, limit: testLimit)
+        return Dataset(name: info.name, classNames: info.classNames, train: train, test: test)
+    }
+
+    /// Images [N, 1, H, W] (Float, 0…255) and their labels, from an IDX pair.
+    public static func labeledData(images imagePath: String, labels labelPath: String,
+                                   classCount: Int, limit: Int? = nil) throws -> LabeledData {
+        let images = try IDXFile(contentsOf: imagePath)
+        let labels = try IDXFile(contentsOf: labelPath)
+        guard images.dimensions.count == 3 else {
+            throw IDXFile.Error(file: imagePath, reason: "images need 3 dimensions (count×rows×columns), found \(images.dimensions.count)")
+        }
+        guard labels.dimensions.count == 1 else {
+            throw IDXFile.Error(file: labelPath, reason: "labels need 1 dimension, found \(labels.dimensions.count)")
+        }
+        guard images.dimensions[0] == labels.dimensions[0] else {
+            throw IDXFile.Error(file: labelPath, reason: "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images in \(imagePath)")
+        }
+        if let bad = labels.bytes.firstIndex(where: { Int($0) >= classCount }) {
+            throw IDXFile.Error(file: labelPath, reason: "label \(labels.bytes[bad]) at index \(bad) is not a class (0…\(classCount - 1))")
+        }
+        let count = min(images.dimensions[0], limit ?? .max)
+        let (rows, columns) = (images.dimensions[1], images.dimensions[2])
+        let pixels = images.bytes.prefix(count * rows * columns).map(Float.init)
+        return LabeledData(inputs: Tensor(shape: [count, 1, rows, columns], scalars: pixels),
+                           labels: labels.bytes.prefix(count).map(Int.init), classCount: classCount)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// y = f(x) element by element; backward multiplies by f′, written in terms of y where it can be.
+/// Each activation keeps its output (or input) from the last forward pass for backward.
+
+public final class ReLU: Layer {
+    private var output = Tensor.empty
+    public init() {}
+    public var kind: String { "ReLU" }
+    public var description: String { "relu" }
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        output = map(x) { max($0, 0) }
+        return output
+    }
+
+    // dx = dy · [y > 0]
+    public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
+        zipMap(dy, output) { g, y in y > 0 ? g : 0 }
+    }
+}
+
+public final class Sigmoid: Layer {
+    private var output = Tensor.empty
+    public init() {}
+    public var kind: String { "Sigmoid" }
+    public var description: String { "sigmoid" }
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        output = map(x) { 1 / (1 + exp(-$0)) }
+        return output
+    }
+
+    // dx = dy · y(1 − y)
+    public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
+        zipMap(dy, output) { g, y in g * y * (1 - y) }
+    }
+}
+
+public final class Tanh: Layer {
+    private var output = Tensor.empty
+    public init() {}
+    public var kind: String { "Tanh" }
+    public var description: String { "tanh" }
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        output = map(x) { tanh($0) }
+        return output
+    }
+
+    // dx = dy · (1 − y²)
+    public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
+        zipMap(dy, output) { g, y in g * (1 - y * y) }
+    }
+}
+
+/// Softmax over each row: y = exp(x − max) / Σ exp(x − max).
+public final class Softmax: Layer {
+    private var output = Tensor.empty
+    public init() {}
+    public var kind: String { "Softmax" }
+    public var description: String { "softmax" }
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        output = softmaxRows(x)
+        return output
+    }
+
+    // dx = y ⊙ (dy − Σ_j dy_j y_j), row by row
+    public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
+        var dx = Tensor(uninitializedShape: dy.shape)
+        forEachRow(dy, output, into: &dx) { g, y, out, width in
+            var dot: Float = 0
+            for j in 0..<width { dot += g[j] * y[j] }
+            for j in 0..<width { out[j] = y[j] * (g[j] - dot) }
+        }
+        return dx
+    }
+}
+
+/// Log-softmax over each row: y = x − max − log Σ exp(x − max). Pairs with the NLL loss.
+public final class LogSoftmax: Layer {
+    private var output = Tensor.empty
+    public init() {}
+    public var kind: String { "LogSoftmax" }
+    public var description: String { "log_softmax" }
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        output = logSoftmaxRows(x)
+        return output
+    }
+
+    // dx = dy − exp(y) · Σ_j dy_j, row by row
+    public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
+        var dx = Tensor(uninitializedShape: dy.shape)
+        forEachRow(dy, output, into: &dx) { g, y, out, width in
+            var sum: Float = 0
+            for j in 0..<width { sum += g[j] }
+            for j in 0..<width { out[j] = g[j] - exp(y[j]) * sum }
+        }
+        return dx
+    }
+}
+
+// MARK: - Row kernels shared with the losses
+
+/// Softmax of each row of an [N, C] tensor, stable: the row maximum is subtracted first.
+func softmaxRows(_ x: Tensor) -> Tensor {
+    var y = Tensor(uninitializedShape: x.shape)
+    forEachRow(x, into: &y) { x, out, width in
+        var maximum = -Float.infinity
+        for j in 0..<width { maximum = max(maximum, x[j]) }
+        var sum: Float = 0
+        for j in 0..<width { out[j] = exp(x[j] - maximum); sum += out[j] }
+        let scale = 1 / sum
+        for j in 0..<width { out[j] *= scale }
+    }
+    return y
+}
+
+/// Log-softmax of each row, by log-sum-exp.
+func logSoftmaxRows(_ x: Tensor) -> Tensor {
+    var y = Tensor(uninitializedShape: x.shape)
+    forEachRow(x, into: &y) { x, out, width in
+        var maximum = -Float.infinity
+        for j in 0..<width { maximum = max(maximum, x[j]) }
+        var sum: Float = 0
+        for j in 0..<width { sum += exp(x[j] - maximum) }
+        let logSum = maximum + log(sum)
+        for j in 0..<width { out[j] = x[j] - logSum }
+    }
+    return y
+}
+
+// MARK: - Element-wise helpers over contiguous storage
+
+@inline(__always)
+func map(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
+    var y = Tensor(uninitializedShape: x.shape)
+    x.scalars.withUnsafeBufferPointer { x in
+        y.scalars.withUnsafeMutableBufferPointer { y in
+            for i in 0..<x.count { y[i] = f(x[i]) }
+        }
+    }
+    return y
+}
+
+@inline(__always)
+func zipMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    precondition(a.count == b.count, "element-wise shapes differ: \(a.shape) and \(b.shape)")
+    var y = Tensor(uninitializedShape: a.shape)
+    a.scalars.withUnsafeBufferPointer { a in
+        b.scalars.withUnsafeBufferPointer { b in
+            y.scalars.withUnsafeMutableBufferPointer { y in
+                for i in 0..<a.count { y[i] = f(a[i], b[i]) }
+            }
+        }
+    }
+    return y
+}
+
+typealias Row = UnsafePointer<Float>
+typealias MutableRow = UnsafeMutablePointer<Float>
+
+/// Calls `body` with each row of `x` and the matching row of `output` (rows of width `featuresPerSample`).
+@inline(__always)
+func forEachRow(_ x: Tensor, into output: inout Tensor, _ body: (Row, MutableRow, Int) -> Void) {
+    let width = x.featuresPerSample
+    x.scalars.withUnsafeBufferPointer { x in
+        output.scalars.withUnsafeMutableBufferPointer { out in
+            for row in 0..<x.count / max(width, 1) {
+                body(x.baseAddress! + row * width, out.baseAddress! + row * width, width)
+            }
+        }
+    }
+}
+
+/// The same over two inputs of one shape.
+@inline(__always)
+func forEachRow(_ a: Tensor, _ b: Tensor, into output: inout Tensor, _ body: (Row, Row, MutableRow, Int) -> Void) {
+    let width = a.featuresPerSample
+    a.scalars.withUnsafeBufferPointer { a in
+        b.scalars.withUnsafeBufferPointer { b in
+            output.scalars.withUnsafeMutableBufferPointer { out in
+                for row in 0..<a.count / max(width, 1) {
+                    body(a.baseAddress! + row * width, b.baseAddress! + row * width, out.baseAddress! + row * width, width)
+                }
+            }
+        }
+    }
+}

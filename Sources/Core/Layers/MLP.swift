@@ -1,0 +1,46 @@
+/// What a classifier's last layer emits.
+public enum OutputActivation: String, Sendable, CaseIterable {
+    case logSoftmax = "log-softmax"   // pairs with NLLLoss (the PyTorch study project)
+    case softmax                      // pairs with CrossEntropy (Keras, the NumPy project)
+    case none                         // raw logits, for SoftmaxCrossEntropy
+}
+
+/// Hidden-layer activations by name.
+public enum Activation: String, Sendable, CaseIterable {
+    case relu, sigmoid, tanh
+
+    public func makeLayer() -> any Layer {
+        switch self {
+        case .relu: ReLU()
+        case .sigmoid: Sigmoid()
+        case .tanh: Tanh()
+        }
+    }
+}
+
+extension Sequential {
+    /// A fully connected network through `sizes` (e.g. [784, 128, 64, 10]): Dense layers with
+    /// `activation` (and dropout, if any) after every hidden one, and `output` after the last.
+    public static func mlp(_ sizes: [Int], activation: Activation = .relu, dropout: Float = 0,
+                           initializer: Initializer = .pytorch, output: OutputActivation = .logSoftmax,
+                           random: RandomSource) throws -> Sequential {
+        guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
+            throw ShapeError("an MLP needs at least an input and an output size, all positive (got \(sizes.map(String.init).joined(separator: "-")))")
+        }
+        let model = try Sequential(inputShape: [sizes[0]])
+        for (index, (inputs, outputs)) in zip(sizes, sizes.dropFirst()).enumerated() {
+            try model.add(Dense(inputs, outputs, initializer: initializer, random: random))
+            let isLast = index == sizes.count - 2
+            if !isLast {
+                try model.add(activation.makeLayer())
+                if dropout > 0 { try model.add(Dropout(dropout, random: random.fork())) }
+            }
+        }
+        switch output {
+        case .logSoftmax: try model.add(LogSoftmax())
+        case .softmax: try model.add(Softmax())
+        case .none: break
+        }
+        return model
+    }
+}

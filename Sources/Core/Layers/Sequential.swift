@@ -1,0 +1,112 @@
+/// Layers applied one after another. The input shape (per sample) is fixed when the model is
+/// built, and every layer's shape is checked as it is added, so a model that exists is consistent.
+public final class Sequential {
+    public let inputShape: [Int]
+    public private(set) var layers: [any Layer] = []
+    public private(set) var outputShape: [Int]
+
+    public init(inputShape: [Int], layers: [any Layer] = []) throws {
+        self.inputShape = inputShape
+        self.outputShape = inputShape
+        for layer in layers { try add(layer) }
+    }
+
+    /// Appends a layer; throws, leaving the model unchanged, if it does not fit the current output.
+    public func add(_ layer: any Layer) throws {
+        let shape: [Int]
+        do {
+            shape = try layer.outputShape(for: outputShape)
+        } catch let error as ShapeError {
+            throw ShapeError("layer \(layers.count + 1) (\(layer.kind)): \(error.description)")
+        }
+        layers.append(layer)
+        outputShape = shape
+    }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    /// Runs `input` [N, …] through the layers. A batch whose samples hold as many values as the
+    /// input shape is read as that shape (a 28×28 image feeds a 784-input MLP, as `x.view(-1, 784)`).
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, layerCount: layers.count)
+    }
+
+    /// Backward through all layers from the gradient of the loss with respect to the output.
+    /// The first layer skips its input gradient: nobody needs the gradient of the pixels.
+    public func backward(_ outputGradient: Tensor) {
+        backward(outputGradient, layerCount: layers.count)
+    }
+
+    func forward(_ input: Tensor, training: Bool, layerCount: Int) -> Tensor {
+        precondition(input.featuresPerSample == inputShape.reduce(1, *),
+                     "the model takes \(formatShape(inputShape)) per sample, the batch is \(input.shape)")
+        var x = input.shape.dropFirst().elementsEqual(inputShape) ? input : input.reshaped([input.batchSize] + inputShape)
+        for layer in layers.prefix(layerCount) { x = layer.forward(x, training: training) }
+        return x
+    }
+
+    func backward(_ outputGradient: Tensor, layerCount: Int) {
+        var gradient = outputGradient
+        for (index, layer) in layers.prefix(layerCount).enumerated().reversed() {
+            gradient = layer.backward(gradient, needsInputGradient: index > 0)
+        }
+    }
+
+    /// When the model ends in `Softmax` and is trained with `CrossEntropy` (Keras's usual pairing),
+    /// training runs the layers before the softmax and applies the fused, stable
+    /// `SoftmaxCrossEntropy` to their logits: the same loss with exact gradients.
+    func fusedSoftmax(for loss: any Loss) -> (layerCount: Int, loss: any Loss)? {
+        guard loss is CrossEntropy, layers.last is Softmax else { return nil }
+        return (layers.count - 1, SoftmaxCrossEntropy())
+    }
+
+    /// Forward in inference mode, `batchSize` samples at a time: outputs for every row of `inputs`.
+    public func predict(_ inputs: Tensor, batchSize: Int = 1000) -> Tensor {
+        var output = Tensor(uninitializedShape: [inputs.batchSize] + outputShape)
+        let width = output.featuresPerSample
+        for start in stride(from: 0, to: inputs.batchSize, by: batchSize) {
+            let rows = start..<min(start + batchSize, inputs.batchSize)
+            let batch = forward(inputs.gatherRows(rows), training: false)
+            output.scalars.replaceSubrange(rows.lowerBound * width ..< rows.upperBound * width, with: batch.scalars)
+        }
+        return output
+    }
+
+    public func zeroGradients() {
+        for parameter in parameters { parameter.zeroGradient() }
+    }
+
+    public func summary() -> ModelSummary {
+        var rows: [ModelSummary.Row] = []
+        var shape = inputShape
+        var seen: [String: Int] = [:]
+        for layer in layers {
+            shape = (try? layer.outputShape(for: shape)) ?? shape
+            // Keras names layers dense, dense_1, dense_2, …
+            let base = layer.kind.lowercased()
+            let index = seen[base, default: 0]
+            seen[base] = index + 1
+            rows.append(.init(name: index == 0 ? base : "\(base)_\(index)", kind: layer.kind,
+                              outputShape: shape, parameterCount: layer.parameterCount))
+        }
+        return ModelSummary(inputShape: inputShape, rows: rows)
+    }
+}
+
+/// What `summary` shows: per layer its name, type, output shape and parameter count; the totals.
+public struct ModelSummary: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public let name: String
+        public let kind: String
+        public let outputShape: [Int]
+        public let parameterCount: Int
+    }
+
+    public let inputShape: [Int]
+    public let rows: [Row]
+
+    public var totalParameters: Int { rows.reduce(0) { $0 + $1.parameterCount } }
+    /// Every parameter is a 4-byte Float.
+    public var totalBytes: Int { totalParameters * MemoryLayout<Float>.size }
+}

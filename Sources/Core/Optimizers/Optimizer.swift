@@ -1,0 +1,113 @@
+import Foundation
+
+/// Updates parameters from their accumulated gradients. Optimizers keep per-parameter state
+/// (momentum, moments) keyed by the parameter's identity.
+public protocol Optimizer: AnyObject {
+    var name: String { get }
+    var learningRate: Float { get set }
+    func step(_ parameters: [Parameter])
+}
+
+/// Stochastic gradient descent with PyTorch's update rule:
+///
+///     g = ∇ + wd·θ                       (L2 weight decay, weights only)
+///     b = μ·b + g                        (momentum buffer; b = g on the first step)
+///     g = nesterov ? g + μ·b : b
+///     θ = θ − lr·g
+public final class SGD: Optimizer {
+    public var learningRate: Float
+    public let momentum: Float
+    public let nesterov: Bool
+    public let weightDecay: Float
+    private var buffers: [ObjectIdentifier: [Float]] = [:]
+
+    public init(learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+        precondition(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0")
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
+
+    public var name: String { "SGD" }
+
+    public func step(_ parameters: [Parameter]) {
+        for parameter in parameters {
+            let decay = parameter.decays ? weightDecay : 0
+            let (lr, mu) = (learningRate, momentum)
+            let first = buffers[ObjectIdentifier(parameter)] == nil
+            var buffer = buffers.removeValue(forKey: ObjectIdentifier(parameter)) ?? (mu == 0 ? [] : [Float](repeating: 0, count: parameter.count))
+            parameter.gradient.scalars.withUnsafeBufferPointer { grad in
+                parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
+                    if mu == 0 {
+                        for i in 0..<theta.count { theta[i] -= lr * (grad[i] + decay * theta[i]) }
+                        return
+                    }
+                    buffer.withUnsafeMutableBufferPointer { b in
+                        for i in 0..<theta.count {
+                            let g = grad[i] + decay * theta[i]
+                            b[i] = first ? g : mu * b[i] + g
+                            theta[i] -= lr * (nesterov ? g + mu * b[i] : b[i])
+                        }
+                    }
+                }
+            }
+            if mu != 0 { buffers[ObjectIdentifier(parameter)] = buffer }
+        }
+    }
+}
+
+/// Adam (Kingma & Ba) as PyTorch writes it, with bias-corrected moments:
+///
+///     m = β₁m + (1−β₁)g,  v = β₂v + (1−β₂)g²
+///     θ = θ − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
+///
+/// Defaults are PyTorch's and Keras's (lr 0.001, β 0.9/0.999); ε is 1e-8 in PyTorch, 1e-7 in Keras.
+public final class Adam: Optimizer {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    private var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
+    private var t = 0
+
+    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    public var name: String { "Adam" }
+
+    public func step(_ parameters: [Parameter]) {
+        t += 1
+        let correction1 = 1 - pow(beta1, Float(t))
+        let correction2 = 1 - pow(beta2, Float(t))
+        let (lr, b1, b2, eps) = (learningRate, beta1, beta2, epsilon)
+        for parameter in parameters {
+            let decay = parameter.decays ? weightDecay : 0
+            let key = ObjectIdentifier(parameter)
+            var (m, v) = moments.removeValue(forKey: key)
+                ?? ([Float](repeating: 0, count: parameter.count), [Float](repeating: 0, count: parameter.count))
+            parameter.gradient.scalars.withUnsafeBufferPointer { grad in
+                parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
+                    m.withUnsafeMutableBufferPointer { m in
+                        v.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<theta.count {
+                                let g = grad[i] + decay * theta[i]
+                                m[i] = b1 * m[i] + (1 - b1) * g
+                                v[i] = b2 * v[i] + (1 - b2) * g * g
+                                theta[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
+            }
+            moments[key] = (m, v)
+        }
+    }
+}

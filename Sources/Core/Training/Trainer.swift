@@ -1,0 +1,134 @@
+import Foundation
+import Synchronization
+
+/// One row of a training history, as Keras's `History.history` keeps it.
+public struct EpochRecord: Sendable, Equatable {
+    public let epoch: Int
+    public let loss: Double
+    public let accuracy: Double
+    public let validationLoss: Double?
+    public let validationAccuracy: Double?
+    public let seconds: Double
+}
+
+public enum TrainingEvent: Sendable {
+    case batchEnded(epoch: Int, batch: Int, batches: Int, loss: Float)
+    case epochEnded(EpochRecord)
+}
+
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case diverged(epoch: Int, batch: Int, loss: Float)
+    case incompatibleData(String)
+
+    public var description: String {
+        switch self {
+        case let .diverged(epoch, batch, loss):
+            "training diverged: loss became \(loss) at epoch \(epoch), batch \(batch) — try a smaller learning rate"
+        case let .incompatibleData(reason):
+            reason
+        }
+    }
+}
+
+/// A flag another thread (or a signal handler's poller) sets to stop training after the current batch.
+public final class CancellationToken: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+    public func reset() { flag.store(false, ordering: .relaxed) }
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
+
+public struct Evaluation: Sendable, Equatable {
+    public let loss: Double
+    public let accuracy: Double
+}
+
+public struct TrainingResult: Sendable {
+    public let history: [EpochRecord]
+    /// False when cancellation stopped training early: the model keeps its last completed step.
+    public let completed: Bool
+}
+
+/// Fits a model with a loss and an optimizer: mini-batches, reshuffled every epoch with the
+/// seeded source; per-epoch loss and accuracy (means over the epoch's batches, as Keras reports
+/// them) and, given validation data, validation loss and accuracy.
+public final class Trainer {
+    public let model: Sequential
+    public let loss: any Loss
+    public let optimizer: any Optimizer
+    private let random: RandomSource
+
+    public init(model: Sequential, loss: any Loss, optimizer: any Optimizer, random: RandomSource) {
+        self.model = model
+        self.loss = loss
+        self.optimizer = optimizer
+        self.random = random
+    }
+
+    public func fit(
+        _ data: LabeledData, validation: LabeledData? = nil,
+        epochs: Int, batchSize: Int, shuffle: Bool = true,
+        cancellation: CancellationToken? = nil,
+        onEvent: (TrainingEvent) -> Void = { _ in }
+    ) throws -> TrainingResult {
+        try check(data)
+        if let validation { try check(validation) }
+        let batches = (data.count + batchSize - 1) / batchSize
+        let (layerCount, trainingLoss) = model.fusedSoftmax(for: loss) ?? (model.layers.count, loss)
+        var history: [EpochRecord] = []
+
+        for epoch in 1...max(epochs, 1) {
+            let started = DispatchTime.now()
+            let order = shuffle ? random.permutation(data.count) : Array(0..<data.count)
+            var lossSum: Double = 0, correct = 0, seen = 0
+            for batch in 0..<batches {
+                if cancellation?.isCancelled == true { return TrainingResult(history: history, completed: false) }
+                let rows = order[batch * batchSize ..< min((batch + 1) * batchSize, data.count)]
+                let output = model.forward(data.inputs.gatherRows(rows), training: true, layerCount: layerCount)
+                let (batchLoss, gradient) = trainingLoss.lossAndGradient(output, data.targets(rows))
+                guard batchLoss.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batch + 1, loss: batchLoss) }
+                model.zeroGradients()
+                model.backward(gradient, layerCount: layerCount)
+                optimizer.step(model.parameters)
+
+                lossSum += Double(batchLoss) * Double(rows.count)
+                correct += zip(output.argmaxPerRow(), rows).filter { $0 == data.labels[$1] }.count
+                seen += rows.count
+                onEvent(.batchEnded(epoch: epoch, batch: batch + 1, batches: batches, loss: batchLoss))
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            let scored = validation.map { evaluate($0, batchSize: max(batchSize, 1000)) }
+            let record = EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                     validationLoss: scored?.loss, validationAccuracy: scored?.accuracy, seconds: seconds)
+            history.append(record)
+            onEvent(.epochEnded(record))
+        }
+        return TrainingResult(history: history, completed: true)
+    }
+
+    /// Mean loss and accuracy over `data`, in inference mode (no dropout).
+    public func evaluate(_ data: LabeledData, batchSize: Int = 1000) -> Evaluation {
+        var total: Double = 0, correct = 0
+        for start in stride(from: 0, to: data.count, by: batchSize) {
+            let rows = start..<min(start + batchSize, data.count)
+            let output = model.forward(data.inputs.gatherRows(rows), training: false)
+            total += loss.totalLoss(output, data.targets(rows))
+            correct += zip(output.argmaxPerRow(), rows).filter { $0 == data.labels[$1] }.count
+        }
+        return Evaluation(loss: total / Double(max(data.count, 1)), accuracy: Double(correct) / Double(max(data.count, 1)))
+    }
+
+    private func check(_ data: LabeledData) throws {
+        let expected = model.inputShape.reduce(1, *)
+        guard data.count > 0 else { throw TrainingError.incompatibleData("there is no data to train on") }
+        guard data.inputs.featuresPerSample == expected else {
+            throw TrainingError.incompatibleData(
+                "the model takes \(formatShape(model.inputShape)) = \(expected) values per sample, the data has \(formatShape(data.sampleShape)) = \(data.inputs.featuresPerSample)")
+        }
+        guard model.outputShape == [data.classCount] else {
+            throw TrainingError.incompatibleData(
+                "the model outputs \(formatShape(model.outputShape)) values per sample, the data has \(data.classCount) classes")
+        }
+    }
+}

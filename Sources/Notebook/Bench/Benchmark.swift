@@ -1,0 +1,99 @@
+import Core
+import Foundation
+
+/// `caderno bench`: the study projects' training set-ups on real MNIST, timed per epoch.
+/// Speed is measured here, never in tests.
+public struct Benchmark {
+    public struct Workload: Sendable {
+        public let name: String
+        public let summary: String
+        public let defaultEpochs: Int
+    }
+
+    public struct Result: Sendable, Codable {
+        public let workload: String
+        public let epochs: Int
+        public let epochSecondsMedian: Double
+        public let samplesPerSecond: Double
+        public let testAccuracy: Double
+        public let threads: Int
+        public let trainingSamples: Int
+
+        enum CodingKeys: String, CodingKey {
+            case workload, epochs, threads
+            case epochSecondsMedian = "epoch_seconds_median"
+            case samplesPerSecond = "samples_per_second"
+            case testAccuracy = "test_accuracy"
+            case trainingSamples = "training_samples"
+        }
+    }
+
+    public static let workloads: [Workload] = [
+        Workload(name: "mlp", summary: "ANN_MNIST: 784-128-64-10 ReLU, log-softmax + NLL, SGD lr 0.01 momentum 0.5, batch 64, 51,000 train / 9,000 validation",
+                 defaultEpochs: 30),
+        Workload(name: "mlp16", summary: "NumPy from scratch: 784-64-32-10 ReLU, dropout 0.1, He init, softmax + cross-entropy, SGD lr 0.006, L2 0.001, batch 16, 60,000 train",
+                 defaultEpochs: 35),
+    ]
+
+    public let dataset: Dataset   // MNIST, pixels scaled to [0, 1]
+    public let seed: UInt64
+
+    public init(dataset: Dataset, seed: UInt64 = 42) {
+        self.dataset = dataset
+        self.seed = seed
+    }
+
+    /// Trains `workload` for `epochs`, calling `onEpoch` after each; the median epoch time excludes
+    /// validation and test passes.
+    public func run(_ workload: Workload, epochs: Int? = nil, onEpoch: (EpochRecord) -> Void = { _ in }) throws -> Result {
+        let random = RandomSource(seed: seed)
+        let epochs = epochs ?? workload.defaultEpochs
+        let trainer: Trainer
+        var train = dataset.train
+        var validation: LabeledData?
+        let batchSize: Int
+        switch workload.name {
+        case "mlp":
+            (train, validation) = {
+                let parts = dataset.train.split(validationFraction: 0.15, random: random)
+                return (parts.train, parts.validation)
+            }()
+            let model = try Sequential.mlp([784, 128, 64, 10], random: random)
+            trainer = Trainer(model: model, loss: NLLLoss(),
+                              optimizer: SGD(learningRate: 0.01, momentum: 0.5), random: random)
+            batchSize = 64
+        case "mlp16":
+            let model = try Sequential.mlp([784, 64, 32, 10], dropout: 0.1, initializer: .heNormal,
+                                           output: .softmax, random: random)
+            // The NumPy project updates W -= lr·(dW + wd/m·W) with m = 16, the batch size:
+            // PyTorch's rule with a decay of wd/m.
+            trainer = Trainer(model: model, loss: CrossEntropy(),
+                              optimizer: SGD(learningRate: 0.006, weightDecay: 0.001 / 16), random: random)
+            batchSize = 16
+        default:
+            throw BenchmarkError(description: "unknown workload '\(workload.name)'")
+        }
+        let result = try trainer.fit(train, validation: validation, epochs: epochs, batchSize: batchSize) { event in
+            if case .epochEnded(let record) = event { onEpoch(record) }
+        }
+        let seconds = median(result.history.map(\.seconds))
+        return Result(workload: workload.name, epochs: epochs, epochSecondsMedian: seconds,
+                      samplesPerSecond: Double(train.count) / seconds,
+                      testAccuracy: trainer.evaluate(dataset.test).accuracy,
+                      threads: BLAS.threads, trainingSamples: train.count)
+    }
+
+    public static func workload(named name: String) -> Workload? {
+        workloads.first { $0.name == name }
+    }
+}
+
+public struct BenchmarkError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}

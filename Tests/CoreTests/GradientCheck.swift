@@ -1,0 +1,181 @@
+@testable import Core
+import Testing
+
+/// Central finite differences in Double around Float computations: for a scalar objective
+/// L(x) = Σ y(x) ⊙ r with a fixed random r, the analytic gradient is backward(r).
+enum GradientCheck {
+    static let step: Float = 1e-2
+
+    /// Numeric ∂L/∂x for every element of `x`, where `objective` evaluates L at a perturbed copy.
+    static func numeric(_ x: Tensor, _ objective: (Tensor) -> Double) -> [Double] {
+        (0..<x.count).map { i in
+            var plus = x, minus = x
+            plus.scalars[i] += step
+            minus.scalars[i] -= step
+            return (objective(plus) - objective(minus)) / Double(2 * step)
+        }
+    }
+
+    /// Largest |a − n| / max(1, |a|, |n|) over the elements.
+    static func maxRelativeError(_ analytic: [Float], _ numeric: [Double]) -> Double {
+        zip(analytic, numeric).map { a, n in abs(Double(a) - n) / max(1, abs(Double(a)), abs(n)) }.max() ?? 0
+    }
+
+    static func dot(_ a: Tensor, _ b: Tensor) -> Double {
+        zip(a.scalars, b.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+    }
+
+    static func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+        let random = RandomSource(seed: seed)
+        return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in random.nextGaussian() * scale })
+    }
+
+    /// Checks the input gradient of `make()`'s layer (a fresh layer per evaluation, so stateful
+    /// layers such as dropout draw the same mask) on input `x`.
+    static func checkInputGradient(_ make: () -> any Layer, _ x: Tensor, tolerance: Double = 2e-3,
+                                   sourceLocation: SourceLocation = #_sourceLocation) {
+        let layer = make()
+        let y = layer.forward(x, training: true)
+        let r = randomTensor(y.shape, seed: 99)
+        let analytic = layer.backward(r)
+        let numeric = numeric(x) { dot(make().forward($0, training: true), r) }
+        #expect(analytic.shape == x.shape, sourceLocation: sourceLocation)
+        #expect(maxRelativeError(analytic.scalars, numeric) < tolerance, sourceLocation: sourceLocation)
+    }
+}
+
+@Suite("Layer gradients against finite differences")
+struct LayerGradientTests {
+    let x = GradientCheck.randomTensor([4, 5], seed: 1)
+
+    @Test func denseInputWeightAndBias() {
+        let layer = Dense(5, 3, initializer: .glorotUniform, random: RandomSource(seed: 2))
+        let r = GradientCheck.randomTensor([4, 3], seed: 3)
+        _ = layer.forward(x, training: true)
+        layer.weight.zeroGradient(); layer.bias.zeroGradient()
+        let dx = layer.backward(r)
+
+        let numericInput = GradientCheck.numeric(x) { GradientCheck.dot(layer.forward($0, training: true), r) }
+        #expect(GradientCheck.maxRelativeError(dx.scalars, numericInput) < 2e-3)
+
+        for parameter in layer.parameters {
+            let original = parameter.value
+            let numeric = GradientCheck.numeric(original) { perturbed in
+                parameter.value = perturbed
+                defer { parameter.value = original }
+                return GradientCheck.dot(layer.forward(x, training: true), r)
+            }
+            #expect(GradientCheck.maxRelativeError(parameter.gradient.scalars, numeric) < 2e-3, "\(parameter.name)")
+        }
+    }
+
+    @Test func denseAccumulatesGradientsAndCanSkipInputGradient() {
+        let layer = Dense(5, 3, random: RandomSource(seed: 2))
+        let r = GradientCheck.randomTensor([4, 3], seed: 3)
+        _ = layer.forward(x, training: true)
+        _ = layer.backward(r)
+        let once = layer.weight.gradient
+        let skipped = layer.backward(r, needsInputGradient: false)
+        #expect(skipped.count == 0)
+        #expect(zip(layer.weight.gradient.scalars, once.scalars).allSatisfy { abs($0 - 2 * $1) < 1e-5 })
+    }
+
+    @Test func reluAwayFromTheKink() {
+        // Keep inputs off 0, where ReLU has no derivative and differences straddle the kink.
+        let away = Tensor(shape: x.shape, scalars: x.scalars.map { $0 + ($0 >= 0 ? 0.1 : -0.1) })
+        GradientCheck.checkInputGradient({ ReLU() }, away)
+    }
+
+    @Test func sigmoid() { GradientCheck.checkInputGradient({ Sigmoid() }, x) }
+    @Test func tanh() { GradientCheck.checkInputGradient({ Tanh() }, x) }
+    @Test func softmax() { GradientCheck.checkInputGradient({ Softmax() }, x) }
+    @Test func logSoftmax() { GradientCheck.checkInputGradient({ LogSoftmax() }, x) }
+
+    @Test func dropoutWithItsMask() {
+        GradientCheck.checkInputGradient({ Dropout(0.3, random: RandomSource(seed: 5)) }, x)
+    }
+
+    @Test func dropoutIsInvertedAndOffAtInference() {
+        let layer = Dropout(0.25, random: RandomSource(seed: 5))
+        let ones = Tensor(repeating: 1, shape: [100, 100])
+        #expect(layer.forward(ones, training: false) == ones)
+        let dropped = layer.forward(ones, training: true).scalars
+        #expect(Set(dropped) == [0, 1 / 0.75])
+        let kept = Double(dropped.filter { $0 > 0 }.count) / Double(dropped.count)
+        #expect(abs(kept - 0.75) < 0.02)
+    }
+
+    @Test func softmaxRowsSumToOneAndSurviveLargeLogits() {
+        let logits = Tensor(shape: [2, 3], scalars: [1000, 1001, 1002, -1000, 0, 1000])
+        let p = Softmax().forward(logits, training: false)
+        #expect(p.scalars.allSatisfy { $0.isFinite })
+        #expect(abs(p.scalars[0..<3].reduce(0, +) - 1) < 1e-6)
+        let logp = LogSoftmax().forward(logits, training: false)
+        #expect(abs(logp.scalars[2] - (-0.40760596)) < 1e-4)   // log(1 / (1 + e⁻¹ + e⁻²)), at Float's ulp near 1000
+        #expect(logp.scalars[3] == -2000)
+    }
+}
+
+@Suite("Loss gradients against finite differences")
+struct LossGradientTests {
+    let labels = [2, 0, 1, 2]
+    var oneHot: Tensor { LabeledData.oneHotRows(labels, classCount: 3) }
+
+    func check(_ loss: any Loss, _ output: Tensor, _ targets: Targets, sourceLocation: SourceLocation = #_sourceLocation) {
+        let (value, gradient) = loss.lossAndGradient(output, targets)
+        let numeric = GradientCheck.numeric(output) { Double(loss.lossAndGradient($0, targets).loss) }
+        #expect(GradientCheck.maxRelativeError(gradient.scalars, numeric) < 2e-3, sourceLocation: sourceLocation)
+        // The summed loss used in evaluation agrees with the batch mean.
+        #expect(abs(loss.totalLoss(output, targets) / Double(output.batchSize) - Double(value)) < 1e-5,
+                sourceLocation: sourceLocation)
+    }
+
+    @Test func nll() {
+        let logp = LogSoftmax().forward(GradientCheck.randomTensor([4, 3], seed: 7), training: false)
+        check(NLLLoss(), logp, .classes(labels))
+        check(NLLLoss(), logp, .oneHot(oneHot))
+    }
+
+    @Test func softmaxCrossEntropy() {
+        let logits = GradientCheck.randomTensor([4, 3], seed: 8, scale: 2)
+        check(SoftmaxCrossEntropy(), logits, .classes(labels))
+        check(SoftmaxCrossEntropy(), logits, .oneHot(oneHot))
+    }
+
+    @Test func crossEntropyOnProbabilities() {
+        let p = Softmax().forward(GradientCheck.randomTensor([4, 3], seed: 9), training: false)
+        check(CrossEntropy(), p, .classes(labels))
+        check(CrossEntropy(), p, .oneHot(oneHot))
+    }
+
+    @Test func handComputedValues() {
+        // Uniform logits over 3 classes: the loss is log 3 whatever the label.
+        let uniform = Tensor(zeros: [2, 3])
+        #expect(abs(SoftmaxCrossEntropy().lossAndGradient(uniform, .classes([0, 2])).loss - 1.0986123) < 1e-6)
+        // NLL picks −logp of the true class: mean(0.5, 2.0).
+        let logp = Tensor(shape: [2, 2], scalars: [-0.5, -1, -3, -2])
+        #expect(NLLLoss().lossAndGradient(logp, .classes([0, 1])).loss == 1.25)
+        // Keras clips probabilities to [1e-7, 1 − 1e-7]: a zero probability costs −log(1e-7).
+        let p = Tensor(shape: [1, 2], scalars: [0, 1])
+        #expect(abs(CrossEntropy().lossAndGradient(p, .classes([0])).loss - 16.118095) < 1e-4)
+    }
+
+    @Test func softmaxThenCrossEntropyTrainsThroughTheFusedLoss() throws {
+        let random = RandomSource(seed: 4)
+        let model = try Sequential(inputShape: [5], layers: [Dense(5, 3, random: random), Softmax()])
+        let fused = try #require(model.fusedSoftmax(for: CrossEntropy()))
+        #expect(fused.layerCount == 1)
+        #expect(fused.loss is SoftmaxCrossEntropy)
+        #expect(model.fusedSoftmax(for: NLLLoss()) == nil)
+
+        // Same loss either way, and the fused gradient equals the chain through Softmax.
+        let x = GradientCheck.randomTensor([4, 5], seed: 5)
+        let logits = model.forward(x, training: true, layerCount: 1)
+        let probabilities = model.forward(x, training: true)
+        let plain = CrossEntropy().lossAndGradient(probabilities, .classes(labels))
+        let chained = model.layers[1].backward(plain.gradient)
+        let direct = SoftmaxCrossEntropy().lossAndGradient(logits, .classes(labels))
+        #expect(abs(plain.loss - direct.loss) < 1e-5)
+        #expect(GradientCheck.maxRelativeError(direct.gradient.scalars, chained.scalars.map(Double.init)) < 1e-4)
+    }
+}
