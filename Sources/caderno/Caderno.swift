@@ -45,28 +45,43 @@ struct Bench: ParsableCommand {
         if let threads { BLAS.threads = threads }
         let standardError = FileHandle.standardError
         let store = DataStore(explicitDirectory: data)
+        let downloading = store.locate(.mnist) == nil
         let directory = try store.fetch(.mnist) { progress in
             let total = progress.expected.map { " of \($0 / 1024) KiB" } ?? ""
             standardError.write("\rdownloading \(progress.file): \(progress.received / 1024) KiB\(total)".data(using: .utf8)!)
         }
+        if downloading { standardError.write(Data("\n".utf8)) }   // end the progress line
         let dataset = try Dataset.load(.mnist, from: directory).scaled()
         let benchmark = Benchmark(dataset: dataset)
         let chosen = workload == "all" ? Benchmark.workloads : [Benchmark.workload(named: workload)!]
         for workload in chosen {
-            if !json { print("\(workload.name): \(workload.summary)") }
-            let result = try benchmark.run(workload, epochs: epochs) { record in
-                standardError.write(String(format: "  epoch %d · %.3fs · loss %.4f · accuracy %.4f\n",
-                                           record.epoch, record.seconds, record.loss, record.accuracy).data(using: .utf8)!)
+            let setup = try benchmark.setup(workload)
+            if !json {
+                say("\(workload.name): \(workload.summary)\n")
+                say(renderSummary(setup.trainer.model.summary()) + "\n")
+            }
+            let result = try benchmark.run(setup, epochs: epochs) { record in
+                var line = String(format: "  epoch %d · %.3fs · loss %.4f · accuracy %.4f",
+                                  record.epoch, record.seconds, record.loss, record.accuracy)
+                if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+                    line += String(format: " · val_loss %.4f · val_accuracy %.4f", loss, accuracy)
+                }
+                standardError.write(Data((line + "\n").utf8))
             }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                print(String(data: try encoder.encode(result), encoding: .utf8)!)
+                say(String(data: try encoder.encode(result), encoding: .utf8)!)
             } else {
-                print(String(format: "  %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · test accuracy %.2f%% · %d BLAS threads",
-                             result.epochs, result.epochSecondsMedian, result.samplesPerSecond, result.trainingSamples,
+                say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · test accuracy %.2f%% · %d BLAS threads\n",
+                             result.workload, result.epochs, result.epochSecondsMedian, result.samplesPerSecond, result.trainingSamples,
                              result.testAccuracy * 100, result.threads))
             }
         }
     }
+}
+
+/// Writes a line to standard output unbuffered, so it stays in order with progress on standard error.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

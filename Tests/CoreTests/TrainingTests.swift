@@ -38,6 +38,15 @@ let mnistDirectory = DataStore().locate(.mnist)
         #expect(trainer.evaluate(Self.blobs(100, seed: 4)).accuracy > 0.95)
     }
 
+    @Test func kerasStyleValidationSplitHoldsOutTheLastSamples() throws {
+        let data = Self.blobs(100, seed: 2)
+        let split = try trainer(seed: 1).fit(data, validationSplit: 0.1, epochs: 1, batchSize: 10)
+        let explicit = try trainer(seed: 1).fit(data.prefix(90), validation: data.rows(90..<100), epochs: 1, batchSize: 10)
+        #expect(split.history.map(\.validationLoss) == explicit.history.map(\.validationLoss))
+        #expect(split.history.map(\.loss) == explicit.history.map(\.loss))
+        #expect(throws: TrainingError.self) { try trainer(seed: 1).fit(data, validationSplit: 1.5, epochs: 1, batchSize: 10) }
+    }
+
     @Test func sameSeedSameNumbers() throws {
         func run(_ seed: UInt64) throws -> ([EpochRecord], [Float]) {
             let trainer = try trainer(seed: seed)

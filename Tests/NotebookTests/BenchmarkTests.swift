@@ -1,3 +1,4 @@
+import Core
 import Testing
 @testable import Notebook
 
@@ -12,5 +13,34 @@ import Testing
         #expect(Benchmark.workloads.map(\.name) == ["mlp", "mlp16"])
         #expect(Benchmark.workloads.map(\.defaultEpochs) == [30, 35])
         #expect(Benchmark.workload(named: "cnn") == nil)
+    }
+}
+
+@Suite struct BenchmarkSetupTests {
+    /// A stand-in for MNIST with its shapes: 100 training and 20 test images of 28×28.
+    let dataset: Dataset = {
+        let random = RandomSource(seed: 1)
+        func data(_ n: Int) -> LabeledData {
+            LabeledData(inputs: Tensor(shape: [n, 1, 28, 28], scalars: (0..<n * 784).map { _ in random.nextUnitFloat() }),
+                        labels: (0..<n).map { $0 % 10 }, classCount: 10)
+        }
+        return Dataset(name: "mnist", classNames: (0...9).map(String.init), train: data(100), test: data(20))
+    }()
+
+    @Test func setUpsMatchTheStudyProjects() throws {
+        let benchmark = Benchmark(dataset: dataset)
+        let mlp = try benchmark.setup(Benchmark.workload(named: "mlp")!)
+        #expect(mlp.trainer.model.parameterCount == 109_386)
+        #expect((mlp.train.count, mlp.validation?.count) == (85, 15))
+        #expect(mlp.batchSize == 64)
+        let mlp16 = try benchmark.setup(Benchmark.workload(named: "mlp16")!)
+        #expect(mlp16.trainer.model.parameterCount == 784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10)
+        #expect(mlp16.train.count == 100 && mlp16.validation == nil)
+
+        let result = try benchmark.run(mlp16, epochs: 2)
+        #expect(result.epochs == 2)
+        #expect(result.trainingSamples == 100)
+        #expect(result.samplesPerSecond > 0 && result.epochSecondsMedian > 0)
+        #expect((0...1).contains(result.testAccuracy))
     }
 }

@@ -107,6 +107,22 @@ public final class Trainer {
         return TrainingResult(history: history, completed: true)
     }
 
+    /// Holds out `validationSplit` of `data` first — by default the last fraction, in order, as
+    /// Keras's `fit(validation_split=)` — then fits on the rest.
+    public func fit(
+        _ data: LabeledData, validationSplit: Double, splitMethod: SplitMethod = .last,
+        epochs: Int, batchSize: Int, shuffle: Bool = true,
+        cancellation: CancellationToken? = nil,
+        onEvent: (TrainingEvent) -> Void = { _ in }
+    ) throws -> TrainingResult {
+        guard validationSplit > 0 && validationSplit < 1 else {
+            throw TrainingError.incompatibleData("the validation split must be between 0 and 1, got \(validationSplit)")
+        }
+        let (train, validation) = data.split(validationFraction: validationSplit, method: splitMethod, random: random)
+        return try fit(train, validation: validation, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
+                       cancellation: cancellation, onEvent: onEvent)
+    }
+
     /// Mean loss and accuracy over `data`, in inference mode (no dropout).
     public func evaluate(_ data: LabeledData, batchSize: Int = 1000) -> Evaluation {
         var total: Double = 0, correct = 0

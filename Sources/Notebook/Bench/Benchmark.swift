@@ -43,44 +43,51 @@ public struct Benchmark {
         self.seed = seed
     }
 
-    /// Trains `workload` for `epochs`, calling `onEpoch` after each; the median epoch time excludes
-    /// validation and test passes.
-    public func run(_ workload: Workload, epochs: Int? = nil, onEpoch: (EpochRecord) -> Void = { _ in }) throws -> Result {
+    /// A workload ready to train: the model, its trainer and its data.
+    public struct Setup {
+        public let workload: Workload
+        public let trainer: Trainer
+        public let train: LabeledData
+        public let validation: LabeledData?
+        public let batchSize: Int
+    }
+
+    public func setup(_ workload: Workload) throws -> Setup {
         let random = RandomSource(seed: seed)
-        let epochs = epochs ?? workload.defaultEpochs
-        let trainer: Trainer
-        var train = dataset.train
-        var validation: LabeledData?
-        let batchSize: Int
         switch workload.name {
         case "mlp":
-            (train, validation) = {
-                let parts = dataset.train.split(validationFraction: 0.15, random: random)
-                return (parts.train, parts.validation)
-            }()
+            let (train, validation) = dataset.train.split(validationFraction: 0.15, random: random)
             let model = try Sequential.mlp([784, 128, 64, 10], random: random)
-            trainer = Trainer(model: model, loss: NLLLoss(),
-                              optimizer: SGD(learningRate: 0.01, momentum: 0.5), random: random)
-            batchSize = 64
+            let trainer = Trainer(model: model, loss: NLLLoss(),
+                                  optimizer: SGD(learningRate: 0.01, momentum: 0.5), random: random)
+            return Setup(workload: workload, trainer: trainer, train: train, validation: validation, batchSize: 64)
         case "mlp16":
             let model = try Sequential.mlp([784, 64, 32, 10], dropout: 0.1, initializer: .heNormal,
                                            output: .softmax, random: random)
             // The NumPy project updates W -= lr·(dW + wd/m·W) with m = 16, the batch size:
             // PyTorch's rule with a decay of wd/m.
-            trainer = Trainer(model: model, loss: CrossEntropy(),
-                              optimizer: SGD(learningRate: 0.006, weightDecay: 0.001 / 16), random: random)
-            batchSize = 16
+            let trainer = Trainer(model: model, loss: CrossEntropy(),
+                                  optimizer: SGD(learningRate: 0.006, weightDecay: 0.001 / 16), random: random)
+            return Setup(workload: workload, trainer: trainer, train: dataset.train, validation: nil, batchSize: 16)
         default:
             throw BenchmarkError(description: "unknown workload '\(workload.name)'")
         }
-        let result = try trainer.fit(train, validation: validation, epochs: epochs, batchSize: batchSize) { event in
+    }
+
+    /// Trains a set-up for `epochs` (default: the study project's), calling `onEpoch` after each;
+    /// the median epoch time excludes validation and test passes.
+    public func run(_ setup: Setup, epochs: Int? = nil, onEpoch: (EpochRecord) -> Void = { _ in }) throws -> Result {
+        let epochs = epochs ?? setup.workload.defaultEpochs
+        let trainer = setup.trainer
+        let result = try trainer.fit(setup.train, validation: setup.validation, epochs: epochs,
+                                     batchSize: setup.batchSize) { event in
             if case .epochEnded(let record) = event { onEpoch(record) }
         }
         let seconds = median(result.history.map(\.seconds))
-        return Result(workload: workload.name, epochs: epochs, epochSecondsMedian: seconds,
-                      samplesPerSecond: Double(train.count) / seconds,
+        return Result(workload: setup.workload.name, epochs: epochs, epochSecondsMedian: seconds,
+                      samplesPerSecond: Double(setup.train.count) / seconds,
                       testAccuracy: trainer.evaluate(dataset.test).accuracy,
-                      threads: BLAS.threads, trainingSamples: train.count)
+                      threads: BLAS.threads, trainingSamples: setup.train.count)
     }
 
     public static func workload(named name: String) -> Workload? {
