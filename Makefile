@@ -1,4 +1,4 @@
-# make run   — set up, then train the first study project's network on real MNIST
+# make run   — set up, then replay the first teaching notebook on real MNIST
 # make test  — set up, then build and pass the tests
 # make bench — set up, then measure training speed (release build)
 #
@@ -43,7 +43,7 @@ test: deps
 	$(SWIFT) test
 
 run: release
-	$(SWIFT) run -c release caderno bench mlp
+	$(SWIFT) run -c release caderno run notebooks/en/01-mlp-sgd.nb
 
 bench: release
 	$(SWIFT) run -c release caderno bench all

@@ -1,6 +1,29 @@
 #include "CEditLine.h"
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_interrupt(int signal_number) {
+    (void)signal_number;
+    interrupted = 1;
+}
+
+void caderno_install_interrupt_handler(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;   /* no SA_RESTART: el_gets' read() is interrupted */
+    sigaction(SIGINT, &action, NULL);
+}
+
+int caderno_take_interrupt(void) {
+    int was = interrupted;
+    interrupted = 0;
+    return was;
+}
 
 typedef struct {
     char *prompt;
@@ -18,8 +41,8 @@ static char *prompt_function(EditLine *editor) {
     return state && state->prompt ? state->prompt : "";
 }
 
-EditLine *caderno_el_open(const char *program, const char *prompt, FILE *in, FILE *out, FILE *err) {
-    EditLine *editor = el_init(program, in, out, err);
+EditLine *caderno_el_open(const char *program, const char *prompt) {
+    EditLine *editor = el_init(program, stdin, stdout, stderr);
     if (!editor) return NULL;
     caderno_el_state *state = calloc(1, sizeof *state);
     if (!state) { el_end(editor); return NULL; }

@@ -7,9 +7,53 @@ import Notebook
 struct Caderno: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caderno",
-        abstract: "Study neural networks on MNIST, hands-on.",
-        subcommands: [Bench.self]
+        abstract: "Study neural networks on MNIST, hands-on: a REPL, teaching notebooks, a fast library.",
+        discussion: "With no subcommand, opens the REPL. Type 'help' there for the commands.",
+        subcommands: [Start.self, Run.self, Bench.self],
+        defaultSubcommand: Start.self
     )
+}
+
+struct Start: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "Open the REPL (the default). Piped input runs as a script, each command echoed."
+    )
+
+    @Flag(help: "With piped input, go on after an error (the exit status is still 1).")
+    var keepGoing = false
+
+    func run() throws {
+        let status = REPL().run(keepGoing: keepGoing)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a teaching notebook (.nb): its prose, then each cell's commands and their output."
+    )
+
+    @Argument(help: "The notebook, e.g. notebooks/en/01-mlp-sgd.nb.", completion: .file(extensions: ["nb"]))
+    var notebook: String
+
+    @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
+    var parameters: [String] = []
+
+    func validate() throws {
+        for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
+            throw ValidationError("-P takes name=value, got '\(parameter)'")
+        }
+    }
+
+    func run() throws {
+        let overrides = Dictionary(parameters.map { parameter -> (String, String) in
+            let parts = parameter.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }) { $1 }
+        let status = NotebookRunner().run(file: notebook, overrides: overrides)
+        if status != 0 { throw ExitCode(status) }
+    }
 }
 
 struct Bench: ParsableCommand {
@@ -48,7 +92,7 @@ struct Bench: ParsableCommand {
         let downloading = store.locate(.mnist) == nil
         let directory = try store.fetch(.mnist) { progress in
             let total = progress.expected.map { " of \($0 / 1024) KiB" } ?? ""
-            standardError.write("\rdownloading \(progress.file): \(progress.received / 1024) KiB\(total)".data(using: .utf8)!)
+            standardError.write(Data("\rdownloading \(progress.file): \(progress.received / 1024) KiB\(total)".utf8))
         }
         if downloading { standardError.write(Data("\n".utf8)) }   // end the progress line
         let dataset = try Dataset.load(.mnist, from: directory).scaled()
@@ -74,8 +118,8 @@ struct Bench: ParsableCommand {
                 say(String(data: try encoder.encode(result), encoding: .utf8)!)
             } else {
                 say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · test accuracy %.2f%% · %d BLAS threads\n",
-                             result.workload, result.epochs, result.epochSecondsMedian, result.samplesPerSecond, result.trainingSamples,
-                             result.testAccuracy * 100, result.threads))
+                           result.workload, result.epochs, result.epochSecondsMedian, result.samplesPerSecond,
+                           result.trainingSamples, result.testAccuracy * 100, result.threads))
             }
         }
     }

@@ -211,3 +211,54 @@ let mnistDirectory = DataStore().locate(.mnist)
         #expect((0..<10_000).allSatisfy { _ in (0..<1).contains(random.nextUnitFloat()) })
     }
 }
+
+@Suite struct TrainingControlTests {
+    func record(_ epoch: Int, loss: Double, validation: Double? = nil) -> EpochRecord {
+        EpochRecord(epoch: epoch, loss: loss, accuracy: 0, validationLoss: validation, validationAccuracy: nil, seconds: 0)
+    }
+
+    @Test func earlyStoppingWatchesValidationLossElseLoss() {
+        let stopping = EarlyStopping(patience: 2)
+        #expect(!stopping.shouldStop([record(1, loss: 1, validation: 0.5), record(2, loss: 0.9, validation: 0.6)]))
+        #expect(stopping.shouldStop([record(1, loss: 1, validation: 0.5), record(2, loss: 0.9, validation: 0.6),
+                                     record(3, loss: 0.8, validation: 0.55)]))
+        #expect(!stopping.shouldStop([record(1, loss: 1), record(2, loss: 1.1), record(3, loss: 0.9)]))
+    }
+
+    @Test func fitStopsEarlyWhenTheLossStallsAndSaysSo() throws {
+        let random = RandomSource(seed: 1)
+        let model = try Sequential.mlp([4, 8, 2], random: random)
+        // A learning rate of zero: the loss never improves, so patience 1 stops after epoch 2.
+        let trainer = Trainer(model: model, loss: NLLLoss(), optimizer: SGD(learningRate: 0), random: random)
+        let data = TrainingTests.blobs(32, seed: 2)
+        let result = try trainer.fit(data, validation: data, epochs: 10, batchSize: 8, earlyStopping: EarlyStopping(patience: 1))
+        #expect(result.ending == .stoppedEarly)
+        #expect(result.history.count == 2)
+    }
+
+    @Test func optimizerStateRestoresExactly() throws {
+        let random = RandomSource(seed: 1)
+        let model = try Sequential.mlp([4, 8, 2], dropout: 0, random: random)
+        for optimizer in [SGD(learningRate: 0.1, momentum: 0.9), Adam(learningRate: 0.01)] as [any Optimizer] {
+            let data = TrainingTests.blobs(32, seed: 2)
+            let trainer = Trainer(model: model, loss: NLLLoss(), optimizer: optimizer, random: RandomSource(seed: 3))
+            _ = try trainer.fit(data, epochs: 1, batchSize: 8, shuffle: false)
+            let (weights, state) = (model.parameterValues(), optimizer.state)
+            _ = try trainer.fit(data, epochs: 1, batchSize: 8, shuffle: false)
+            let after = model.parameterValues()
+            model.restore(weights)
+            optimizer.state = state
+            _ = try trainer.fit(data, epochs: 1, batchSize: 8, shuffle: false)
+            #expect(model.parameterValues() == after, "\(optimizer.name)")
+        }
+    }
+
+    @Test func flattenIsAReshapeBothWays() throws {
+        let layer = Flatten()
+        #expect(try layer.outputShape(for: [1, 28, 28]) == [784])
+        let x = GradientCheck.randomTensor([2, 1, 2, 3], seed: 1)
+        let y = layer.forward(x, training: true)
+        #expect(y.shape == [2, 6] && y.scalars == x.scalars)
+        #expect(layer.backward(y).shape == [2, 1, 2, 3])
+    }
+}

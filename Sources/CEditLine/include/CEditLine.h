@@ -7,8 +7,8 @@
 
 typedef unsigned char (*caderno_el_command)(EditLine *editor, int key);
 
-/// Opens an editor with emacs bindings and the given prompt (copied). NULL on failure.
-EditLine *caderno_el_open(const char *program, const char *prompt, FILE *in, FILE *out, FILE *err);
+/// Opens an editor on the standard streams, with emacs bindings and the given prompt (copied). NULL on failure.
+EditLine *caderno_el_open(const char *program, const char *prompt);
 void caderno_el_close(EditLine *editor);
 /// Replaces the prompt text (copied).
 void caderno_el_set_prompt(EditLine *editor, const char *prompt);
@@ -25,4 +25,10 @@ void caderno_history_close(History *list);
 int caderno_history_enter(History *list, const char *line);
 int caderno_history_load(History *list, const char *path);
 int caderno_history_save(History *list, const char *path);
+
+/// Ctrl-C: a SIGINT handler that only sets a flag (installed without SA_RESTART, so a blocking
+/// read at the prompt returns). The REPL and the training loop poll the flag.
+void caderno_install_interrupt_handler(void);
+/// Whether Ctrl-C was pressed since the last call; clears the flag.
+int caderno_take_interrupt(void);
 #endif

@@ -54,3 +54,20 @@ public struct Dataset: Sendable, Equatable {
                            labels: labels.bytes.prefix(count).map(Int.init), classCount: classCount)
     }
 }
+
+extension Dataset {
+    /// The four files of a folder in MNIST's layout (train-images-idx3-ubyte, …, `.gz` or not);
+    /// the classes are 0 to the largest label.
+    public static func loadIDXFolder(_ directory: String, limit: Int?, testLimit: Int?) throws -> Dataset {
+        let names = DatasetInfo.mnist
+        for file in names.files where DataStore.existingFile(file.name, in: directory) == nil {
+            throw DataStore.Error(description: "\(directory) has no \(file.name.dropLast(3)) (nor .gz): an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte")
+        }
+        func path(_ file: DatasetInfo.File) -> String { DataStore.existingFile(file.name, in: directory)! }
+        let labels = try IDXFile(contentsOf: path(names.trainLabels)).bytes + IDXFile(contentsOf: path(names.testLabels)).bytes
+        let classes = Int(labels.max() ?? 0) + 1
+        let train = try labeledData(images: path(names.trainImages), labels: path(names.trainLabels), classCount: classes, limit: limit)
+        let test = try labeledData(images: path(names.testImages), labels: path(names.testLabels), classCount: classes, limit: testLimit)
+        return Dataset(name: (directory as NSString).lastPathComponent, classNames: (0..<classes).map(String.init), train: train, test: test)
+    }
+}

@@ -26,8 +26,8 @@ extension Dataset {
 
     private func transformingInputs(_ f: (Float) -> Float) -> Dataset {
         var copy = self
-        copy.train.inputs = map(train.inputs, f)
-        copy.test.inputs = map(test.inputs, f)
+        copy.train = train.transformingInputs(f)
+        copy.test = test.transformingInputs(f)
         return copy
     }
 }
@@ -48,6 +48,13 @@ extension LabeledData {
         let held = Int((Double(count) * fraction).rounded())
         let order = method == .random ? random.permutation(count) : Array(0..<count)
         return (rows(order.prefix(count - held)), rows(order.suffix(held)))
+    }
+
+    /// The same samples with `f` applied to every input value.
+    public func transformingInputs(_ f: (Float) -> Float) -> LabeledData {
+        var copy = self
+        copy.inputs = map(inputs, f)
+        return copy
     }
 
     /// The first `n` samples.

@@ -73,6 +73,19 @@ public final class Sequential {
         return output
     }
 
+    /// The values of every parameter, in order: a snapshot that `restore` sets back.
+    public func parameterValues() -> [Tensor] {
+        parameters.map(\.value)
+    }
+
+    public func restore(_ values: [Tensor]) {
+        precondition(values.count == parameters.count, "a snapshot of \(values.count) tensors for \(parameters.count) parameters")
+        for (parameter, value) in zip(parameters, values) {
+            precondition(parameter.value.shape == value.shape, "snapshot shape \(value.shape) for \(parameter.value.shape)")
+            parameter.value = value
+        }
+    }
+
     public func zeroGradients() {
         for parameter in parameters { parameter.zeroGradient() }
     }

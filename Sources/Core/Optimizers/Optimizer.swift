@@ -6,6 +6,15 @@ public protocol Optimizer: AnyObject {
     var name: String { get }
     var learningRate: Float { get set }
     func step(_ parameters: [Parameter])
+    /// Everything the optimizer has accumulated (momentum, moments, step count), as a value:
+    /// saving it and setting it back undoes the steps in between.
+    var state: OptimizerState { get set }
+}
+
+/// Per-parameter buffers (momentum for SGD; first and second moments for Adam) and the step count.
+public struct OptimizerState {
+    var slots: [ObjectIdentifier: [[Float]]] = [:]
+    var steps = 0
 }
 
 /// Stochastic gradient descent with PyTorch's update rule:
@@ -19,7 +28,7 @@ public final class SGD: Optimizer {
     public let momentum: Float
     public let nesterov: Bool
     public let weightDecay: Float
-    private var buffers: [ObjectIdentifier: [Float]] = [:]
+    public var state = OptimizerState()
 
     public init(learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0")
@@ -35,8 +44,10 @@ public final class SGD: Optimizer {
         for parameter in parameters {
             let decay = parameter.decays ? weightDecay : 0
             let (lr, mu) = (learningRate, momentum)
-            let first = buffers[ObjectIdentifier(parameter)] == nil
-            var buffer = buffers.removeValue(forKey: ObjectIdentifier(parameter)) ?? (mu == 0 ? [] : [Float](repeating: 0, count: parameter.count))
+            let key = ObjectIdentifier(parameter)
+            let first = state.slots[key] == nil
+            // Taken out of the dictionary while it is updated, so the array is not copied.
+            var buffer = state.slots.removeValue(forKey: key)?[0] ?? (mu == 0 ? [] : [Float](repeating: 0, count: parameter.count))
             parameter.gradient.scalars.withUnsafeBufferPointer { grad in
                 parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
                     if mu == 0 {
@@ -52,8 +63,9 @@ public final class SGD: Optimizer {
                     }
                 }
             }
-            if mu != 0 { buffers[ObjectIdentifier(parameter)] = buffer }
+            if mu != 0 { state.slots[key] = [buffer] }
         }
+        state.steps += 1
     }
 }
 
@@ -69,8 +81,7 @@ public final class Adam: Optimizer {
     public let beta2: Float
     public let epsilon: Float
     public let weightDecay: Float
-    private var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
-    private var t = 0
+    public var state = OptimizerState()
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0) {
@@ -84,15 +95,17 @@ public final class Adam: Optimizer {
     public var name: String { "Adam" }
 
     public func step(_ parameters: [Parameter]) {
-        t += 1
-        let correction1 = 1 - pow(beta1, Float(t))
-        let correction2 = 1 - pow(beta2, Float(t))
+        state.steps += 1
+        let correction1 = 1 - pow(beta1, Float(state.steps))
+        let correction2 = 1 - pow(beta2, Float(state.steps))
         let (lr, b1, b2, eps) = (learningRate, beta1, beta2, epsilon)
         for parameter in parameters {
             let decay = parameter.decays ? weightDecay : 0
             let key = ObjectIdentifier(parameter)
-            var (m, v) = moments.removeValue(forKey: key)
-                ?? ([Float](repeating: 0, count: parameter.count), [Float](repeating: 0, count: parameter.count))
+            var slots = state.slots.removeValue(forKey: key)
+                ?? [[Float](repeating: 0, count: parameter.count), [Float](repeating: 0, count: parameter.count)]
+            var (m, v) = (slots[0], slots[1])
+            slots = []   // m and v are now the only references: updated in place
             parameter.gradient.scalars.withUnsafeBufferPointer { grad in
                 parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
                     m.withUnsafeMutableBufferPointer { m in
@@ -107,7 +120,7 @@ public final class Adam: Optimizer {
                     }
                 }
             }
-            moments[key] = (m, v)
+            state.slots[key] = [m, v]
         }
     }
 }

@@ -9,6 +9,15 @@ public struct EpochRecord: Sendable, Equatable {
     public let validationLoss: Double?
     public let validationAccuracy: Double?
     public let seconds: Double
+
+    public init(epoch: Int, loss: Double, accuracy: Double, validationLoss: Double?, validationAccuracy: Double?, seconds: Double) {
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.seconds = seconds
+    }
 }
 
 public enum TrainingEvent: Sendable {
@@ -45,9 +54,30 @@ public struct Evaluation: Sendable, Equatable {
 }
 
 public struct TrainingResult: Sendable {
+    public enum Ending: Sendable, Equatable {
+        case completed
+        /// The cancellation token stopped it: the model keeps its last completed step.
+        case cancelled
+        /// The monitored loss stopped improving for `patience` epochs.
+        case stoppedEarly
+    }
+
     public let history: [EpochRecord]
-    /// False when cancellation stopped training early: the model keeps its last completed step.
-    public let completed: Bool
+    public let ending: Ending
+    public var completed: Bool { ending == .completed }
+}
+
+/// Stop when the validation loss (the training loss, without validation data) has not improved
+/// on its best for `patience` epochs, as Keras's `EarlyStopping(patience=)`.
+public struct EarlyStopping: Sendable, Equatable {
+    public let patience: Int
+    public init(patience: Int) { self.patience = patience }
+
+    func shouldStop(_ history: [EpochRecord]) -> Bool {
+        let losses = history.map { $0.validationLoss ?? $0.loss }
+        guard let best = losses.indices.min(by: { losses[$0] < losses[$1] }) else { return false }
+        return losses.count - 1 - best >= patience
+    }
 }
 
 /// Fits a model with a loss and an optimizer: mini-batches, reshuffled every epoch with the
@@ -69,6 +99,7 @@ public final class Trainer {
     public func fit(
         _ data: LabeledData, validation: LabeledData? = nil,
         epochs: Int, batchSize: Int, shuffle: Bool = true,
+        earlyStopping: EarlyStopping? = nil,
         cancellation: CancellationToken? = nil,
         onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> TrainingResult {
@@ -83,7 +114,7 @@ public final class Trainer {
             let order = shuffle ? random.permutation(data.count) : Array(0..<data.count)
             var lossSum: Double = 0, correct = 0, seen = 0
             for batch in 0..<batches {
-                if cancellation?.isCancelled == true { return TrainingResult(history: history, completed: false) }
+                if cancellation?.isCancelled == true { return TrainingResult(history: history, ending: .cancelled) }
                 let rows = order[batch * batchSize ..< min((batch + 1) * batchSize, data.count)]
                 let output = model.forward(data.inputs.gatherRows(rows), training: true, layerCount: layerCount)
                 let (batchLoss, gradient) = trainingLoss.lossAndGradient(output, data.targets(rows))
@@ -103,8 +134,11 @@ public final class Trainer {
                                      validationLoss: scored?.loss, validationAccuracy: scored?.accuracy, seconds: seconds)
             history.append(record)
             onEvent(.epochEnded(record))
+            if let earlyStopping, earlyStopping.shouldStop(history), epoch < epochs {
+                return TrainingResult(history: history, ending: .stoppedEarly)
+            }
         }
-        return TrainingResult(history: history, completed: true)
+        return TrainingResult(history: history, ending: .completed)
     }
 
     /// Holds out `validationSplit` of `data` first — by default the last fraction, in order, as
@@ -112,6 +146,7 @@ public final class Trainer {
     public func fit(
         _ data: LabeledData, validationSplit: Double, splitMethod: SplitMethod = .last,
         epochs: Int, batchSize: Int, shuffle: Bool = true,
+        earlyStopping: EarlyStopping? = nil,
         cancellation: CancellationToken? = nil,
         onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> TrainingResult {
@@ -120,7 +155,7 @@ public final class Trainer {
         }
         let (train, validation) = data.split(validationFraction: validationSplit, method: splitMethod, random: random)
         return try fit(train, validation: validation, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
-                       cancellation: cancellation, onEvent: onEvent)
+                       earlyStopping: earlyStopping, cancellation: cancellation, onEvent: onEvent)
     }
 
     /// Mean loss and accuracy over `data`, in inference mode (no dropout).
@@ -133,6 +168,11 @@ public final class Trainer {
             correct += zip(output.argmaxPerRow(), rows).filter { $0 == data.labels[$1] }.count
         }
         return Evaluation(loss: total / Double(max(data.count, 1)), accuracy: Double(correct) / Double(max(data.count, 1)))
+    }
+
+    /// Throws `incompatibleData` when `data` does not fit the model (values per sample, classes).
+    public func checkCompatible(_ data: LabeledData) throws {
+        try check(data)
     }
 
     private func check(_ data: LabeledData) throws {

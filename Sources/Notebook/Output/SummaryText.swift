@@ -7,26 +7,26 @@ import Foundation
 ///     dense (Dense)            (None, 128)          100,480
 ///     …
 ///     Total params: 109,386 (427.29 KB)
-public func renderSummary(_ summary: ModelSummary) -> String {
-    let header = ["Layer (type)", "Output Shape", "Param #"]
+public func summaryTable(_ summary: ModelSummary) -> Table {
     let rows = summary.rows.map { row in
-        ["\(row.name) (\(row.kind))",
-         "(None, " + row.outputShape.map(String.init).joined(separator: ", ") + ")",
-         groupedThousands(row.parameterCount)]
+        ["\(row.name) (\(row.kind))", kerasShape(row.outputShape), groupedThousands(row.parameterCount)]
     }
-    let widths = (0..<3).map { column in ([header] + rows).map { $0[column].count }.max()! }
-    func line(_ cells: [String]) -> String {
-        cells[0].padding(toLength: widths[0] + 3, withPad: " ", startingAt: 0)
-            + cells[1].padding(toLength: widths[1] + 3, withPad: " ", startingAt: 0)
-            + String(repeating: " ", count: widths[2] - cells[2].count) + cells[2]
-    }
-    let rule = String(repeating: "─", count: widths.reduce(6, +))
-    let total = summary.totalParameters
-    return ([line(header), rule] + rows.map(line) + [rule,
-        "Total params: \(groupedThousands(total)) (\(readableBytes(summary.totalBytes)))",
-        "Trainable params: \(groupedThousands(total)) (\(readableBytes(summary.totalBytes)))",
-        "Non-trainable params: 0 (0.00 B)",
-    ]).joined(separator: "\n")
+    let size = readableBytes(summary.totalBytes)
+    return Table(headers: ["Layer (type)", "Output Shape", "Param #"], rows: rows, alignments: [.left, .left, .right],
+                 footer: ["Total params: \(groupedThousands(summary.totalParameters)) (\(size))",
+                          "Trainable params: \(groupedThousands(summary.totalParameters)) (\(size))",
+                          "Non-trainable params: 0 (0.00 B)"])
+}
+
+/// The summary as plain text.
+public func renderSummary(_ summary: ModelSummary) -> String {
+    TerminalRenderer().render(summaryTable(summary))
+}
+
+/// A per-sample shape as Keras writes a batch of them: (None, 128); images channels-last, (None, 26, 26, 32).
+public func kerasShape(_ shape: [Int]) -> String {
+    let ordered = shape.count == 3 ? [shape[1], shape[2], shape[0]] : shape
+    return "(None, " + ordered.map(String.init).joined(separator: ", ") + ")"
 }
 
 /// 109386 → "109,386".

@@ -1,0 +1,80 @@
+import Foundation
+
+/// What Tab offers for the text before the cursor: command names, then the positional choices
+/// and option names of the command being typed, option values, dataset names and file paths.
+public struct Completer: Sendable {
+    public var workingDirectory: String
+
+    public init(workingDirectory: String = FileManager.default.currentDirectoryPath) {
+        self.workingDirectory = workingDirectory
+    }
+
+    /// The word being completed and the full words that could replace it, sorted.
+    public func complete(_ textBeforeCursor: String) -> (partial: String, candidates: [String]) {
+        let words = textBeforeCursor.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let partial = textBeforeCursor.last == " " || textBeforeCursor.isEmpty ? "" : (words.last ?? "")
+        let before = partial.isEmpty ? words : Array(words.dropLast())
+        guard let commandName = before.first?.lowercased() else {
+            return (partial, matching(Session.specs.map(\.name) + ["exit"], partial))
+        }
+        guard let spec = Session.command(named: commandName)?.spec else { return (partial, []) }
+        let positionalsSoFar = before.dropFirst().filter { !$0.contains("=") }
+        let subcommand = positionalsSoFar.first?.lowercased()
+
+        if let equals = partial.firstIndex(of: "=") {
+            let key = String(partial[..<equals]).lowercased()
+            let valuePrefix = String(partial[partial.index(after: equals)...])
+            guard let option = spec.options(for: subcommand).first(where: { $0.name == key }) else { return (partial, []) }
+            return (partial, values(for: option.kind, valuePrefix).map { key + "=" + $0 })
+        }
+        var candidates: [String] = []
+        if positionalsSoFar.count < spec.positionals.count {
+            let positional = spec.positionals[positionalsSoFar.count]
+            candidates += values(for: commandName == "help" ? .choice(Session.specs.map(\.name)) : positional.kind, partial)
+            if commandName == "load" && subcommand == "idx" { candidates = values(for: .path, partial) }
+        }
+        let given = Set(before.compactMap { $0.split(separator: "=").first.map(String.init) })
+        candidates += matching(spec.options(for: subcommand).map(\.name).filter { !given.contains($0) }.map { $0 + "=" }, partial)
+        return (partial, candidates)
+    }
+
+    private func values(for kind: ArgumentKind, _ prefix: String) -> [String] {
+        switch kind {
+        case .choice(let options): matching(options, prefix)
+        case .flag: matching(["true", "false"], prefix)
+        case .path: paths(prefix)
+        default: []
+        }
+    }
+
+    private func matching(_ words: [String], _ prefix: String) -> [String] {
+        words.filter { $0.lowercased().hasPrefix(prefix.lowercased()) }.sorted()
+    }
+
+    /// Entries of the folder typed so far whose names start with the rest; folders end in '/'.
+    private func paths(_ typed: String) -> [String] {
+        let slash = typed.lastIndex(of: "/")
+        let typedFolder = slash.map { String(typed[...$0]) } ?? ""          // "runs/" or ""
+        let namePrefix = slash.map { String(typed[typed.index(after: $0)...]) } ?? typed
+        let expanded = (typedFolder as NSString).expandingTildeInPath
+        let folder = expanded.hasPrefix("/") ? expanded : workingDirectory + "/" + expanded
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names
+            .filter { $0.hasPrefix(namePrefix) && ($0.first != "." || namePrefix.first == ".") }
+            .sorted()
+            .map { name in
+                var isFolder: ObjCBool = false
+                FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+                return typedFolder + name + (isFolder.boolValue ? "/" : "")
+            }
+    }
+}
+
+/// The longest prefix every word shares.
+func commonPrefix(_ words: [String]) -> String {
+    guard var prefix = words.first else { return "" }
+    for word in words.dropFirst() {
+        while !word.hasPrefix(prefix) { prefix.removeLast() }
+    }
+    return prefix
+}

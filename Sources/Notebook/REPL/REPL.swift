@@ -1,0 +1,71 @@
+import CEditLine
+import Foundation
+
+/// The read-eval-print loop. On a terminal: libedit, a prompt, history, completion; Ctrl-C
+/// clears the line or stops training. Piped: no prompt, each command echoed before its output
+/// (a transcript), and the first error ends the run with status 1 unless `keepGoing`.
+public final class REPL {
+    public let session: Session
+    let sink: TerminalSink
+
+    public init(session: Session = Session(), sink: TerminalSink = TerminalSink()) {
+        self.session = session
+        self.sink = sink
+    }
+
+    /// Runs until `quit`, end of input, or (piped, without `keepGoing`) an error. Returns the exit status.
+    public func run(keepGoing: Bool = false) -> Int32 {
+        isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 ? runInteractive() : runPiped(keepGoing: keepGoing)
+    }
+
+    func runInteractive() -> Int32 {
+        guard let editor = LineEditor(prompt: "caderno> ", historyPath: LineEditor.defaultHistoryPath(),
+                                      completer: Completer(workingDirectory: session.workingDirectory)) else {
+            sink.error("error: could not start the line editor; reading plain lines")
+            return runPiped(keepGoing: true)
+        }
+        session.interruptRequested = { caderno_take_interrupt() != 0 }
+        sink.write("Caderno — type 'help' for the commands, Tab to complete, Ctrl-D to leave.\n")
+        while !session.wantsToQuit {
+            switch editor.read() {
+            case .endOfInput:
+                sink.write("\n")
+                return 0
+            case .interrupted:
+                sink.write("^C\n")
+            case .line(let line):
+                editor.remember(line)
+                _ = caderno_take_interrupt()   // a Ctrl-C typed before Enter does not stop what comes next
+                execute(line)
+            }
+        }
+        return 0
+    }
+
+    func runPiped(keepGoing: Bool) -> Int32 {
+        var failed = false
+        while !session.wantsToQuit, let line = readLine() {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            sink.write("caderno> \(line)\n")
+            if !execute(line) {
+                failed = true
+                if !keepGoing { return 1 }
+            }
+        }
+        return failed ? 1 : 0
+    }
+
+    /// Runs one line, showing its error if it fails; true when it succeeded.
+    @discardableResult
+    func execute(_ line: String) -> Bool {
+        do {
+            try session.execute(line, output: sink)
+            return true
+        } catch let error as CommandError {
+            sink.error(error.description)
+        } catch {
+            sink.error("error: \(error)")
+        }
+        return false
+    }
+}

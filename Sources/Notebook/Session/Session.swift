@@ -1,0 +1,110 @@
+import Core
+import Foundation
+
+/// The state a person builds up, one command at a time: data and its preprocessing, a model,
+/// how it is compiled, its training history. Commands change it only when they succeed.
+public final class Session {
+    /// The data as prepared so far.
+    struct Data {
+        var dataset: Dataset             // its `train` is what remains after a split
+        var directory: String
+        var validation: LabeledData?
+        var splitDescription: String?
+        var normalization: String?       // what `normalize` did, once it has
+    }
+
+    /// An optimizer and a loss, ready to train the current model.
+    struct Compiled {
+        var loss: any Loss
+        var lossName: String
+        var optimizer: any Optimizer
+        var description: String
+    }
+
+    public internal(set) var seed: UInt64 = 42
+    var random = RandomSource(seed: 42)
+    var data: Data?
+    var model: Sequential?
+    var compiled: Compiled?
+    var history: [EpochRecord] = []
+    var lastEvaluation: (split: String, result: Evaluation)?
+    /// The lines of the commands that succeeded, in order (what an export replays).
+    public internal(set) var transcript: [String] = []
+    public internal(set) var wantsToQuit = false
+
+    /// Where `load` looks for datasets, and downloads them (a `DataStore`'s environment).
+    public var environment: [String: String]
+    public var workingDirectory: String
+    /// Polled after every training batch: true stops training (Ctrl-C in the REPL).
+    public var interruptRequested: () -> Bool = { false }
+    /// Notebook parameters, substituted for `${name}`.
+    public var parameters: [String: String] = [:]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                workingDirectory: String = FileManager.default.currentDirectoryPath) {
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+    }
+
+    /// Runs one line. Throws a `CommandError` pointing into the line when it is wrong or cannot
+    /// run now; the session is then unchanged.
+    public func execute(_ line: String, output: OutputSink) throws {
+        guard let parsed = try Parser.parse(line, parameters: parameters) else { return }
+        guard let command = Self.command(named: parsed.name) else {
+            let hint = suggestion(for: parsed.name, among: Self.commands.map(\.spec.name)).map { " (did you mean '\($0)'?)" }
+                ?? " — type 'help' for the list"
+            throw CommandError("unknown command '\(parsed.name)'\(hint)", source: parsed.source, range: parsed.nameRange)
+        }
+        let arguments = try command.spec.validate(parsed)
+        try command.run(self, arguments, output)
+        if command.spec.group != .session || parsed.name == "seed" { transcript.append(parsed.source) }
+    }
+
+    // MARK: - What commands need before they can run
+
+    func requireData(_ arguments: Arguments) throws -> Data {
+        guard let data else { throw arguments.error("no data yet — try: load mnist") }
+        return data
+    }
+
+    func requireModel(_ arguments: Arguments) throws -> Sequential {
+        guard let model else { throw arguments.error("no model yet — try: build mlp 784-128-64-10") }
+        return model
+    }
+
+    func requireCompiled(_ arguments: Arguments) throws -> Compiled {
+        _ = try requireModel(arguments)
+        guard let compiled else { throw arguments.error("the model is not compiled yet — try: compile optimizer=sgd lr=0.01") }
+        return compiled
+    }
+
+    /// The model changed: its optimizer and history belong to the old one.
+    func modelChanged(_ model: Sequential) {
+        self.model = model
+        compiled = nil
+        history = []
+        lastEvaluation = nil
+    }
+}
+
+/// A command's spec and what it does.
+struct Command: Sendable {
+    let spec: CommandSpec
+    let run: @Sendable (Session, Arguments, OutputSink) throws -> Void
+}
+
+extension Session {
+    static let commands: [Command] = dataCommands + modelCommands + trainingCommands + sessionCommands
+
+    static func command(named name: String) -> Command? {
+        commands.first { $0.spec.name == name || ($0.spec.name == "quit" && name == "exit") }
+    }
+
+    public static var specs: [CommandSpec] { commands.map(\.spec) }
+}
+
+/// 60000 → "60,000" for counts in sentences.
+func count(_ n: Int) -> String { groupedThousands(n) }
+
+/// 0.97536 → "97.54%".
+func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }

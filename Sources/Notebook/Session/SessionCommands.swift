@@ -1,0 +1,83 @@
+import Core
+
+extension Session {
+    static let sessionCommands: [Command] = [seedCommand, historyCommand, help, quit]
+
+    static let seedCommand = Command(spec: CommandSpec(
+        "seed", group: .session,
+        summary: "set the seed every random choice draws from: same seed, same numbers",
+        usage: "seed N", example: "seed 42",
+        positionals: [ArgumentSpec("n", .integer(min: 0), "the seed, a whole number ≥ 0")],
+        required: 1
+    )) { session, arguments, output in
+        let seed = UInt64(arguments.integer("n")!)
+        session.seed = seed
+        session.random = RandomSource(seed: seed)
+        output.emit(.text("Seed \(seed): weights, shuffling, splits and dropout all draw from it from now on."))
+    }
+
+    static let historyCommand = Command(spec: CommandSpec(
+        "history", group: .session,
+        summary: "the training history, epoch by epoch (or the commands run so far)",
+        usage: "history [commands]", example: "history",
+        positionals: [ArgumentSpec("what", .choice(["training", "commands"]), default: "training", "training or commands")]
+    )) { session, arguments, output in
+        if arguments.text("what") == "commands" {
+            guard !session.transcript.isEmpty else { output.emit(.note("No commands yet.")); return }
+            output.emit(.text(session.transcript.joined(separator: "\n")))
+            return
+        }
+        guard !session.history.isEmpty else {
+            output.emit(.note("No training yet — compile the model, then: train epochs=5"))
+            return
+        }
+        let hasValidation = session.history.contains { $0.validationLoss != nil }
+        let rows = session.history.map { record in
+            [String(record.epoch), String(format: "%.4f", record.loss), String(format: "%.4f", record.accuracy)]
+                + (hasValidation ? [record.validationLoss.map { String(format: "%.4f", $0) } ?? "",
+                                    record.validationAccuracy.map { String(format: "%.4f", $0) } ?? ""] : [])
+                + [formatDuration(record.seconds)]
+        }
+        let headers = ["epoch", "loss", "accuracy"] + (hasValidation ? ["val_loss", "val_accuracy"] : []) + ["time"]
+        output.emit(.table(Table(headers: headers, rows: rows, alignments: headers.map { _ in .right })))
+    }
+
+    static let help = Command(spec: CommandSpec(
+        "help", group: .session,
+        summary: "list the commands, or explain one",
+        usage: "help [command]", example: "help train",
+        positionals: [ArgumentSpec("command", .text, "a command name")]
+    )) { _, arguments, output in
+        guard let name = arguments.text("command")?.lowercased() else {
+            for group in CommandGroup.allCases {
+                let specs = Session.specs.filter { $0.group == group }
+                if specs.isEmpty { continue }
+                let width = Session.specs.map(\.name.count).max()!
+                output.emit(.text(group.rawValue.capitalized + "\n" + specs.map {
+                    "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary
+                }.joined(separator: "\n")))
+            }
+            output.emit(.note("'help COMMAND' explains one, e.g. help train."))
+            return
+        }
+        guard let command = Session.command(named: name) else {
+            let hint = suggestion(for: name, among: Session.specs.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+            throw arguments.error("no command '\(name)'\(hint)", positional: 0)
+        }
+        let spec = command.spec
+        output.emit(.text("\(spec.name) — \(spec.summary)\n\nusage:   \(spec.usage)\nexample: \(spec.example)"))
+        if !spec.options.isEmpty {
+            output.emit(.table(Table(headers: ["option", "value", "default", ""], rows: spec.options.map { option in
+                [option.name, option.kind.placeholder, option.defaultText ?? "", option.help + (option.only.map { " (\(spec.name) \($0.joined(separator: "/")))" } ?? "")]
+            })))
+        }
+    }
+
+    static let quit = Command(spec: CommandSpec(
+        "quit", group: .session,
+        summary: "leave Caderno (Ctrl-D does too); 'exit' is the same",
+        usage: "quit", example: "quit"
+    )) { session, _, _ in
+        session.wantsToQuit = true
+    }
+}

@@ -1,0 +1,140 @@
+import Core
+import Foundation
+
+extension Session {
+    static let trainingCommands: [Command] = [train, evaluate]
+
+    static let train = Command(spec: CommandSpec(
+        "train", group: .training,
+        summary: "train the compiled model on the training set; Ctrl-C stops after the current batch",
+        usage: "train [epochs=N] [batch=N] [validation=X] [early-stop=N] [shuffle=true]",
+        example: "train epochs=30 batch=64",
+        options: [ArgumentSpec("epochs", .integer(min: 1, max: 100_000), default: "1", "passes over the training set"),
+                  ArgumentSpec("batch", .integer(min: 1), default: "32", "images per gradient step"),
+                  ArgumentSpec("validation", .number(.fraction), "hold out this last fraction for this run (as Keras's validation_split)"),
+                  ArgumentSpec("early-stop", .integer(min: 1), "stop when the validation loss has not improved for N epochs"),
+                  ArgumentSpec("shuffle", .flag, default: "true", "reshuffle the training set every epoch")]
+    )) { session, arguments, output in
+        let data = try session.requireData(arguments)
+        let model = try session.requireModel(arguments)
+        let compiled = try session.requireCompiled(arguments)
+        try checkTargets(compiled, data.dataset.train, arguments)
+        let epochs = arguments.integer("epochs") ?? 1
+        let batchSize = arguments.integer("batch") ?? 32
+        let earlyStopping = arguments.integer("early-stop").map(EarlyStopping.init)
+        if arguments.has("validation"), let split = data.splitDescription {
+            throw arguments.error("the data is already split (\(split)): drop validation=, or load the data again", at: "validation")
+        }
+        let trainer = Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random)
+        let before = (weights: model.parameterValues(), optimizer: compiled.optimizer.state)
+        let token = CancellationToken()
+        let firstEpoch = session.history.count
+        let started = DispatchTime.now()
+        var epochStarted = DispatchTime.now()
+        var lastBatch = (epoch: 0, batch: 0)
+
+        let onEvent: (TrainingEvent) -> Void = { event in
+            switch event {
+            case let .batchEnded(epoch, batch, batches, loss):
+                lastBatch = (epoch, batch)
+                if batch == 1 { epochStarted = DispatchTime.now() }
+                let elapsed = seconds(since: epochStarted)
+                output.progress(Progress(label: "Epoch \(epoch)/\(epochs)", done: batch, total: batches,
+                                         detail: String(format: "loss %.4f", loss),
+                                         secondsLeft: elapsed / Double(batch) * Double(batches - batch)))
+                if session.interruptRequested() { token.cancel() }
+            case let .epochEnded(record):
+                output.progress(nil)
+                output.emit(.text(epochLine(record, of: epochs)))
+            }
+        }
+        let result: TrainingResult
+        do {
+            if let fraction = arguments.number("validation") {
+                result = try trainer.fit(data.dataset.train, validationSplit: fraction, epochs: epochs, batchSize: batchSize,
+                                         shuffle: arguments.flag("shuffle") ?? true, earlyStopping: earlyStopping,
+                                         cancellation: token, onEvent: onEvent)
+            } else {
+                result = try trainer.fit(data.dataset.train, validation: data.validation, epochs: epochs, batchSize: batchSize,
+                                         shuffle: arguments.flag("shuffle") ?? true, earlyStopping: earlyStopping,
+                                         cancellation: token, onEvent: onEvent)
+            }
+        } catch let error as TrainingError {
+            output.progress(nil)
+            model.restore(before.weights)
+            compiled.optimizer.state = before.optimizer
+            let undo = if case .diverged = error { ". The model is back where it was before this 'train'" } else { "" }
+            throw arguments.error(error.description + undo)
+        }
+        session.history += result.history.map { record in
+            EpochRecord(epoch: firstEpoch + record.epoch, loss: record.loss, accuracy: record.accuracy,
+                        validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy, seconds: record.seconds)
+        }
+        session.lastEvaluation = nil
+        let total = formatDuration(seconds(since: started))
+        switch result.ending {
+        case .completed:
+            output.emit(.note("\(epochs) epoch\(epochs == 1 ? "" : "s") in \(total)."))
+        case .stoppedEarly:
+            output.emit(.note("Stopped early after epoch \(result.history.count): the \(data.validation != nil || arguments.has("validation") ? "validation " : "")loss has not improved for \(earlyStopping!.patience) epoch\(earlyStopping!.patience == 1 ? "" : "s")."))
+        case .cancelled:
+            output.progress(nil)
+            output.emit(.note("Interrupted in epoch \(lastBatch.epoch), after batch \(lastBatch.batch): the model keeps every step it took; the history keeps the \(result.history.count) whole epoch\(result.history.count == 1 ? "" : "s")."))
+        }
+    }
+
+    static let evaluate = Command(spec: CommandSpec(
+        "evaluate", group: .evaluation,
+        summary: "loss and accuracy of the model on the test set (or validation, or train)",
+        usage: "evaluate [on=test|validation|train]",
+        example: "evaluate on=test",
+        options: [ArgumentSpec("on", .choice(["test", "validation", "train"]), default: "test", "which images")]
+    )) { session, arguments, output in
+        let data = try session.requireData(arguments)
+        let compiled = try session.requireCompiled(arguments)
+        let model = try session.requireModel(arguments)
+        let split = arguments.text("on") ?? "test"
+        let images: LabeledData
+        switch split {
+        case "validation":
+            guard let validation = data.validation else { throw arguments.error("there is no validation set — split first, e.g. split validation=0.15", at: "on") }
+            images = validation
+        case "train": images = data.dataset.train
+        default: images = data.dataset.test
+        }
+        try checkTargets(compiled, images, arguments)
+        let trainer = Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random)
+        do {
+            try trainer.checkCompatible(images)
+        } catch let error as TrainingError {
+            throw arguments.error(error.description)
+        }
+        let result = trainer.evaluate(images)
+        session.lastEvaluation = (split, result)
+        output.emit(.fields([Field(split, String(format: "loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
+    }
+
+    /// Keras's categorical losses want one-hot targets, the sparse ones class numbers.
+    static func checkTargets(_ compiled: Compiled, _ data: LabeledData, _ arguments: Arguments) throws {
+        if compiled.lossName == "categorical-crossentropy" && !data.oneHot {
+            throw arguments.error("loss=categorical-crossentropy takes one-hot labels: run one-hot first, or compile with loss=sparse-categorical-crossentropy")
+        }
+        if compiled.lossName == "sparse-categorical-crossentropy" && data.oneHot {
+            throw arguments.error("loss=sparse-categorical-crossentropy takes class numbers, but the labels are one-hot: compile with loss=categorical-crossentropy")
+        }
+    }
+
+    /// `Epoch 3/30 · 0.41s · loss 0.2113 · accuracy 0.9391 · val_loss 0.2204 · val_accuracy 0.9350`
+    static func epochLine(_ record: EpochRecord, of epochs: Int) -> String {
+        var line = String(format: "Epoch %d/%d · %@ · loss %.4f · accuracy %.4f", record.epoch, epochs,
+                          formatDuration(record.seconds), record.loss, record.accuracy)
+        if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+            line += String(format: " · val_loss %.4f · val_accuracy %.4f", loss, accuracy)
+        }
+        return line
+    }
+}
+
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}

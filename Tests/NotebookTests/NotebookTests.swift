@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+@testable import Notebook
+
+@Suite struct NotebookDocumentTests {
+    let text = """
+        ---
+        title: A test
+        lang: en
+        params:
+          epochs: 3
+          name: "tiny"
+        ---
+
+        # Heading
+
+        Some *prose*.
+
+        ```caderno
+        #| output: ignore
+        load idx .
+        train epochs=${epochs}
+        ```
+
+        ```output
+        Epoch 1/3 ...
+        ```
+
+        ```python
+        print("prose, not a cell")
+        ```
+
+        ```caderno
+        summary
+        ```
+        """
+
+    @Test func frontMatterCellsOutputsAndLineNumbers() throws {
+        let document = try NotebookDocument.parse(text)
+        #expect(document.title == "A test")
+        #expect(document.language == "en")
+        #expect(document.parameters == ["epochs": "3", "name": "tiny"])
+        #expect(document.cells.count == 2)
+        let first = document.cells[0]
+        #expect(first.fenceLine == 13)
+        #expect(first.options == ["output": "ignore"])
+        #expect(first.commands.map(\.text) == ["load idx .", "train epochs=${epochs}"])
+        #expect(first.commands.map(\.number) == [15, 16])
+        #expect(first.output?.map(\.text) == ["Epoch 1/3 ..."])
+        #expect(document.cells[1].output == nil)
+        guard case .prose(let between) = document.parts[2] else { Issue.record("expected prose"); return }
+        #expect(between.contains { $0.text == #"print("prose, not a cell")"# })
+    }
+
+    @Test(arguments: [
+        ("intro\n```caderno\nload mnist\n", "2: error: the code fence opened here (```caderno) is never closed"),
+        ("---\ntitle: x\n", "1: error: the front matter opened here is never closed with '---'"),
+        ("---\ncolour: blue\n---\n", "2: error: unknown front matter key 'colour' (known: title, lang, params)"),
+        ("---\njust words\n---\n", "2: error: front matter lines are 'key: value', got 'just words'"),
+        ("text\n```output\nx\n```\n", "2: error: an output block must come right after a caderno cell"),
+        ("```caderno\nseed 1\n```\n```output\n1\n```\n```output\n2\n```\n", "7: error: this cell already has an output block"),
+    ])
+    func malformedNotebooksNameTheLine(_ text: String, _ message: String) {
+        do {
+            _ = try NotebookDocument.parse(text)
+            Issue.record("parsed without error")
+        } catch {
+            #expect("\(error)" == message)
+        }
+    }
+
+    @Test func longerFencesAndTildesNest() throws {
+        let document = try NotebookDocument.parse("````markdown\n```caderno\nnot a cell\n```\n````\n~~~caderno\nseed 1\n~~~\n")
+        #expect(document.cells.map { $0.commands.map(\.text) } == [["seed 1"]])
+    }
+}
+
+@Suite struct NotebookRunnerTests {
+    func replay(_ text: String, overrides: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
+        let directory = try TemporaryDirectory()
+        TinyIDX.write(into: directory)
+        let path = directory.write("test.nb", Data(text.utf8))
+        var output = "", errors = ""
+        let sink = TerminalSink(renderer: TerminalRenderer(width: 80), showsProgress: false,
+                                standardOutput: { output += $0 }, standardError: { errors += $0 })
+        let runner = NotebookRunner(session: Session(environment: [:], workingDirectory: directory.path), sink: sink)
+        let status = runner.run(file: path, overrides: overrides)
+        return (status, output.replacingOccurrences(of: directory.path, with: "DIR"), errors.replacingOccurrences(of: directory.path, with: "DIR"))
+    }
+
+    let notebook = """
+        ---
+        params:
+          epochs: 2
+        ---
+        ## 1. Data
+
+        Load **it**.
+
+        ```caderno
+        load idx .
+        normalize
+        ```
+
+        ## 2. Train
+
+        ```caderno
+        build mlp 36-8-3
+        compile lr=0.1
+        train epochs=${epochs} batch=16
+        ```
+        """
+
+    @Test func replaysProseAndCellsInOneSession() throws {
+        let (status, output, errors) = try replay(notebook)
+        #expect(status == 0, "\(errors)")
+        #expect(output.hasPrefix("1. Data\n───────\n\nLoad it.\n\ncaderno> load idx .\nLoaded "))
+        #expect(output.contains("caderno> train epochs=2 batch=16\nEpoch 1/2 · "))
+        #expect(output.contains("Epoch 2/2 · "))
+    }
+
+    @Test func parametersCanBeOverriddenButNotInvented() throws {
+        #expect(try replay(notebook, overrides: ["epochs": "1"]).output.contains("Epoch 1/1 · "))
+        let (status, _, errors) = try replay(notebook, overrides: ["epoch": "1"])
+        #expect(status == 1)
+        #expect(errors == "error: DIR/test.nb has no parameter 'epoch' (did you mean 'epochs'?)\n")
+    }
+
+    @Test func theFirstErrorStopsWithFileAndLine() throws {
+        let (status, output, errors) = try replay("Intro.\n\n```caderno\nseed 1\ntrain epoch=3\nseed 2\n```\n")
+        #expect(status == 1)
+        #expect(errors == "DIR/test.nb:5: error: unknown option 'epoch' for 'train' (did you mean 'epochs'?)\n  train epoch=3\n        ^~~~~\n")
+        #expect(!output.contains("seed 2"))
+    }
+
+    @Test func expectedErrorsAreShownAndReplayGoesOn() throws {
+        let text = "```caderno\n#| error: expected\ntrain\n```\n\n```caderno\nseed 3\n```\n"
+        let (status, output, _) = try replay(text)
+        #expect(status == 0)
+        #expect(output.contains("caderno> train\nerror: no data yet — try: load mnist\n"))
+        #expect(output.contains("Seed 3:"))
+        let unexpected = try replay("```caderno\n#| error: expected\nseed 3\n```\n")
+        #expect(unexpected.status == 1)
+        #expect(unexpected.errors == "DIR/test.nb:1: error: this cell is marked '#| error: expected', but every command in it ran\n")
+    }
+
+    @Test func anUnclosedFenceIsAnErrorAtItsLine() throws {
+        let (status, _, errors) = try replay("# T\n\n```caderno\nseed 1\n")
+        #expect(status == 1)
+        #expect(errors == "DIR/test.nb:3: error: the code fence opened here (```caderno) is never closed\n")
+    }
+
+    @Test func theShippedNotebooksParseAndUseOnlyKnownCommands() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folders = ["notebooks/en", "notebooks/pt"].map { root.appendingPathComponent($0).path }
+        var seen = 0
+        for folder in folders {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".nb") {
+                let document = try NotebookDocument.parse(try String(contentsOfFile: folder + "/" + name, encoding: .utf8))
+                #expect(document.title != nil, "\(name)")
+                for cell in document.cells {
+                    for line in cell.commands {
+                        let parsed = try Parser.parse(line.text, parameters: document.parameters)
+                        guard let parsed else { continue }
+                        let spec = try #require(Session.command(named: parsed.name)?.spec, "\(name):\(line.number)")
+                        _ = try spec.validate(parsed)
+                    }
+                }
+                seen += 1
+            }
+        }
+        #expect(seen >= 2)
+    }
+}
+
+@Suite struct ProseRendererTests {
+    @Test func headingsListsEmphasisAndWrapping() {
+        let prose = ProseRenderer(width: 30)
+        let text = prose.render([
+            "# Title", "", "Some *emphasis*, **bold** and `code` in a paragraph that is long enough",
+            "to wrap.", "", "- first item that also runs on", "  past the width", "2. second", "", "### Small",
+        ])
+        #expect(text == """
+            Title
+            ═════
+
+            Some emphasis, bold and `code`
+            in a paragraph that is long
+            enough to wrap.
+
+            • first item that also runs on
+              past the width
+            2. second
+
+            Small
+            """)
+    }
+
+    @Test func colourAndASCII() {
+        let colored = ProseRenderer(width: 80, color: true).render(["Use `load mnist` **now**"])
+        #expect(colored == "Use \u{1B}[36mload mnist\u{1B}[0m \u{1B}[1mnow\u{1B}[0m")
+        #expect(ProseRenderer(width: 80, unicode: false).render(["## Two", "- item"]) == "Two\n---\n\n- item")
+    }
+}

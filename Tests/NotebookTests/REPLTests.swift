@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import Notebook
+
+/// Everything that runs the binary, one test at a time: a child spawned while another test's
+/// pipes are open would hold them open too.
+@Suite(.serialized) struct BinaryTests {}
+
+extension BinaryTests {
+@Suite struct PipedModeTests {
+    @Test func aScriptReadsAsATranscriptAndStopsAtTheFirstError() throws {
+        let (status, output, errors) = try runPiped([], input: "seed 3\n\nbogus\nseed 4\n")
+        #expect(status == 1)
+        #expect(output == "caderno> seed 3\nSeed 3: weights, shuffling, splits and dropout all draw from it from now on.\ncaderno> bogus\n")
+        #expect(errors == "error: unknown command 'bogus' — type 'help' for the list\n  bogus\n  ^~~~~\n")
+    }
+
+    @Test func keepGoingRunsEverythingButStillFails() throws {
+        let (status, output, _) = try runPiped(["--keep-going"], input: "seed 3\nbogus\nseed 4\n")
+        #expect(status == 1)
+        #expect(output.hasSuffix("caderno> seed 4\nSeed 4: weights, shuffling, splits and dropout all draw from it from now on.\n"))
+    }
+
+    @Test func aCleanScriptExitsZeroAndQuitStops() throws {
+        let (status, output, errors) = try runPiped([], input: "seed 1\nquit\nseed 2\n")
+        #expect(status == 0)
+        #expect(errors.isEmpty)
+        #expect(output.contains("caderno> quit\n"))
+        #expect(!output.contains("seed 2"))
+    }
+
+    @Test func aWholeTrainingScriptOnTinyData() throws {
+        let directory = try TemporaryDirectory()
+        TinyIDX.write(into: directory)
+        let script = "load idx .\nnormalize\nbuild mlp 36-8-3\ncompile lr=0.1\ntrain epochs=2 batch=16\nevaluate\n"
+        let (status, output, errors) = try runPiped([], input: script, directory: directory.path)
+        #expect(status == 0, "\(errors)")
+        #expect(output.contains("caderno> train epochs=2 batch=16\nEpoch 1/2 · "))
+        #expect(!output.contains("\u{1B}["), "no escape codes when the output is not a terminal")
+        #expect(output.contains("caderno> evaluate\ntest  loss "))
+    }
+}
+
+}
+
+extension BinaryTests {
+@Suite struct TerminalREPLTests {
+    let state: TemporaryDirectory
+    let environment: [String: String]
+
+    init() throws {
+        state = try TemporaryDirectory()
+        environment = ["XDG_STATE_HOME": state.path, "HOME": state.path, "TERM": "xterm", "NO_COLOR": "1"]
+    }
+
+    @Test func tabCompletesCommandsAndOptions() throws {
+        let terminal = try PseudoTerminal(environment: environment)
+        #expect(terminal.waitFor("caderno> "))
+        // libedit redraws completions with cursor moves, so judge by what the completed line does:
+        // "train epochs=2" with no data says what to do first; "tra epo2" would be an unknown command.
+        let mark = terminal.end
+        terminal.type("tra\tepo\t2\r")
+        #expect(terminal.waitFor("no data yet — try: load mnist", after: mark))
+        let next = terminal.end
+        terminal.type("sum\tnow\r")
+        #expect(terminal.waitFor("'summary' takes no positional arguments; 'now' is one too many", after: next))
+    }
+
+    @Test func ctrlCAtThePromptClearsTheLineAndKeepsTheREPL() throws {
+        let terminal = try PseudoTerminal(environment: environment)
+        #expect(terminal.waitFor("caderno> "))
+        terminal.type("seed 99")
+        #expect(terminal.waitFor("seed 99"))
+        let mark = terminal.end
+        terminal.type("\u{03}")
+        #expect(terminal.waitFor("^C", after: mark))
+        terminal.type("seed 5\r")
+        #expect(terminal.waitFor("Seed 5:", after: mark))
+        #expect(!terminal.screen[mark...].contains("Seed 99"), "the interrupted line did not run")
+        terminal.type("quit\r")
+        #expect(terminal.exitStatus() == 0)
+    }
+
+    @Test func historyPersistsAcrossRuns() throws {
+        do {
+            let first = try PseudoTerminal(environment: environment)
+            #expect(first.waitFor("caderno> "))
+            first.type("seed 31\r")
+            #expect(first.waitFor("Seed 31:"))
+            // Wait for the next prompt and a moment more, as a person does: a Ctrl-D that lands
+            // within milliseconds of the prompt, while libedit is still switching the terminal
+            // out of cooked mode, is consumed by the tty itself.
+            #expect(first.waitFor("caderno> ", after: first.screen.range(of: "Seed 31:")!.upperBound))
+            Thread.sleep(forTimeInterval: 0.3)
+            first.type("\u{04}")   // Ctrl-D
+            #expect(first.exitStatus() == 0)
+        }
+        let saved = try String(contentsOfFile: state.path + "/caderno/history", encoding: .utf8)
+        #expect(saved.contains("seed\\04031"))
+
+        let second = try PseudoTerminal(environment: environment)
+        #expect(second.waitFor("caderno> "))
+        let mark = second.end
+        second.type("\u{1B}[A\r")   // Up arrow brings back the last line of the first run
+        #expect(second.waitFor("Seed 31:", after: mark))
+    }
+
+    @Test func ctrlCDuringTrainingStopsAfterTheBatchAndKeepsTheModel() throws {
+        let directory = try TemporaryDirectory()
+        TinyIDX.write(into: directory, train: 3000, test: 30)
+        var environment = self.environment
+        environment["PWD"] = directory.path
+        let terminal = try PseudoTerminal(arguments: [], environment: environment)
+        #expect(terminal.waitFor("caderno> "))
+        terminal.type("load idx \(directory.path)\rnormalize\rbuild mlp 36-64-3\rcompile lr=0.01\r")
+        #expect(terminal.waitFor("Compiled:"))
+        terminal.type("train epochs=100000 batch=1\r")
+        #expect(terminal.waitFor("Epoch 1/100000 · "))
+        let mark = terminal.end
+        terminal.type("\u{03}")
+        #expect(terminal.waitFor("Interrupted in epoch ", after: mark))
+        terminal.type("history\r")
+        #expect(terminal.waitFor("epoch", after: mark))
+        terminal.type("evaluate\r")
+        #expect(terminal.waitFor("test  loss", after: mark))
+        terminal.type("quit\r")
+        #expect(terminal.exitStatus() == 0)
+    }
+}
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import Notebook
+
+@Suite struct TerminalRendererTests {
+    let table = Table(headers: ["name", "count"], rows: [["a", "1"], ["bbb", "1,000"]], alignments: [.left, .right], footer: ["total 1,001"])
+
+    @Test func tablesAlignAndFallBackToASCII() {
+        #expect(TerminalRenderer().render(table) == "name   count\n────────────\na          1\nbbb    1,000\n────────────\ntotal 1,001")
+        #expect(TerminalRenderer(unicode: false).render(table).contains("------------"))
+    }
+
+    @Test func colourOnlyWhenAsked() {
+        #expect(TerminalRenderer(color: true).render(.note("hint")) == "\u{1B}[2mhint\u{1B}[0m")
+        #expect(TerminalRenderer(color: false).render(.note("hint")) == "hint")
+        #expect(TerminalRenderer(color: true).errorText("error: bad\n  x\n  ^") == "\u{1B}[1;31merror:\u{1B}[0m bad\n  x\n\u{1B}[32m  ^\u{1B}[0m")
+    }
+
+    @Test func environmentDecidesColourAndUnicode() {
+        // Tests run with standard output on a pipe or file: never colour.
+        #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm"]).color)
+        #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "dumb"]).unicode)
+        #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm", "LANG": "C"]).unicode)
+        #expect(TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm", "LANG": "pt_BR.UTF-8"]).unicode)
+    }
+
+    @Test func progressFitsTheWidth() {
+        let progress = Progress(label: "Epoch 3/30", done: 400, total: 800, detail: "loss 0.2113", secondsLeft: 1.5)
+        let line = TerminalRenderer(width: 80).render(progress)
+        #expect(line.hasPrefix("Epoch 3/30 ━━━━━━━━━━━━━━━"))
+        #expect(line.hasSuffix(" 400/800 · loss 0.2113 · ETA 1.50s"))
+        #expect(line.count <= 80)
+        // 60 columns leave a 13-cell bar, half of it done.
+        #expect(TerminalRenderer(width: 60, unicode: false).render(progress).hasPrefix("Epoch 3/30 [======       ] 400/800"))
+    }
+
+    @Test func durations() {
+        #expect(formatDuration(0.414) == "0.41s")
+        #expect(formatDuration(42) == "42s")
+        #expect(formatDuration(75) == "1m15s")
+    }
+}
+
+@Suite struct CompleterTests {
+    let completer = Completer(workingDirectory: "/nonexistent")
+
+    @Test func commandNamesThenOptionsThenValues() {
+        #expect(completer.complete("tra").candidates == ["train"])
+        #expect(completer.complete("s").candidates == ["seed", "split", "summary"])
+        #expect(completer.complete("train epo").candidates == ["epochs="])
+        #expect(completer.complete("train ").candidates == ["batch=", "early-stop=", "epochs=", "shuffle=", "validation="])
+        #expect(completer.complete("train epochs=3 ").candidates.contains("epochs=") == false)
+        #expect(completer.complete("compile optimizer=a").candidates == ["optimizer=adam"])
+        #expect(completer.complete("compile nesterov=").candidates == ["nesterov=false", "nesterov=true"])
+        #expect(completer.complete("load f").candidates == ["fashion-mnist"])
+        #expect(completer.complete("load mnist ").candidates == ["dir=", "limit=", "test-limit="])
+        #expect(completer.complete("add dense 10 ").candidates == ["activation=", "init="])
+        #expect(completer.complete("help tr").candidates == ["train"])
+        #expect(completer.complete("nonsense ").candidates.isEmpty)
+    }
+
+    @Test func filePaths() throws {
+        let directory = try TemporaryDirectory()
+        directory.write("runs/a.nb", Data())
+        directory.write("runs/b.nb", Data())
+        directory.write("readme.md", Data())
+        let completer = Completer(workingDirectory: directory.path)
+        #expect(completer.complete("load idx r").candidates == ["readme.md", "runs/"])
+        #expect(completer.complete("load idx runs/").candidates == ["runs/a.nb", "runs/b.nb"])
+        #expect(completer.complete("load mnist dir=ru").candidates == ["dir=runs/"])
+        #expect(commonPrefix(["runs/a.nb", "runs/b.nb"]) == "runs/")
+    }
+}
