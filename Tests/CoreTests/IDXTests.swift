@@ -1,5 +1,6 @@
 @testable import Core
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct IDXTests {

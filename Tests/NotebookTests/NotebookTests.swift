@@ -175,7 +175,7 @@ import Testing
 
 @Suite struct ProseRendererTests {
     @Test func headingsListsEmphasisAndWrapping() {
-        let prose = ProseRenderer(width: 30)
+        let prose = ProseRenderer(TerminalRenderer(width: 30))
         let text = prose.render([
             "# Title", "", "Some *emphasis*, **bold** and `code` in a paragraph that is long enough",
             "to wrap.", "", "- first item that also runs on", "  past the width", "2. second", "", "### Small",
@@ -197,8 +197,8 @@ import Testing
     }
 
     @Test func colourAndASCII() {
-        let colored = ProseRenderer(width: 80, color: true).render(["Use `load mnist` **now**"])
+        let colored = ProseRenderer(TerminalRenderer(width: 80, color: true)).render(["Use `load mnist` **now**"])
         #expect(colored == "Use \u{1B}[36mload mnist\u{1B}[0m \u{1B}[1mnow\u{1B}[0m")
-        #expect(ProseRenderer(width: 80, unicode: false).render(["## Two", "- item"]) == "Two\n---\n\n- item")
+        #expect(ProseRenderer(TerminalRenderer(width: 80, unicode: false)).render(["## Two", "- item"]) == "Two\n---\n\n- item")
     }
 }

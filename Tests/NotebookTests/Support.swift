@@ -1,27 +1,7 @@
 import Core
 import Foundation
+@_exported import TestSupport
 @testable import Notebook
-
-/// A fresh directory under the system's temporary folder, removed when the value is released.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "caderno-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func write(_ name: String, _ data: Data) -> String {
-        let full = path + "/" + name
-        try! FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: full, contents: data)
-        return full
-    }
-}
 
 /// A tiny IDX dataset in MNIST's layout: 6×6 images of 3 classes, class k a bright 2×6 band at
 /// rows 2k…2k+1 plus seeded noise — easy to learn, so a few epochs tell working from broken.

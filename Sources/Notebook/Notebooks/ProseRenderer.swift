@@ -3,19 +3,15 @@ import Foundation
 /// Markdown prose for a terminal: headings underlined, emphasis and code spans styled (or left
 /// as plain text without colour), list items with bullets, paragraphs re-flowed to the width.
 public struct ProseRenderer: Sendable {
-    public var width: Int
-    public var color: Bool
-    public var unicode: Bool
+    /// Width, colour and Unicode, as for the rest of the output.
+    public var terminal: TerminalRenderer
 
-    public init(width: Int = 80, color: Bool = false, unicode: Bool = true) {
-        self.width = width
-        self.color = color
-        self.unicode = unicode
+    public init(_ terminal: TerminalRenderer = TerminalRenderer()) {
+        self.terminal = terminal
     }
 
-    public init(_ renderer: TerminalRenderer) {
-        self.init(width: renderer.width, color: renderer.color, unicode: renderer.unicode)
-    }
+    private var color: Bool { terminal.color }
+    private var unicode: Bool { terminal.unicode }
 
     public func render(_ lines: [String]) -> String {
         var output: [String] = []
@@ -121,7 +117,7 @@ public struct ProseRenderer: Sendable {
 
     /// Greedy word wrap by visible width (escape codes take no columns).
     func wrap(_ text: String, indent: String, continuation: String? = nil) -> [String] {
-        let limit = max(20, min(width, 100))
+        let limit = max(20, min(terminal.width, 100))
         var lines: [String] = []
         var prefix = indent
         var words: [String] = []
@@ -142,7 +138,7 @@ public struct ProseRenderer: Sendable {
     }
 
     private func style(_ text: String, _ code: String) -> String {
-        color && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+        terminal.style(text, code)
     }
 
     private func stripped(_ text: String) -> String {
