@@ -179,3 +179,75 @@ struct LossGradientTests {
         #expect(GradientCheck.maxRelativeError(direct.gradient.scalars, chained.scalars.map(Double.init)) < 1e-4)
     }
 }
+
+@Suite("Convolution and pooling gradients against finite differences")
+struct ConvolutionGradientTests {
+    /// Input, weight and bias gradients of one convolution on input [N, C, H, W].
+    func check(channels: Int, filters: Int, kernel: Int, padding: Padding, height: Int, width: Int,
+               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let layer = Conv2D(channels, filters, kernelSize: kernel, padding: padding, random: RandomSource(seed: 2))
+        let x = GradientCheck.randomTensor([2, channels, height, width], seed: 1)
+        let outputShape = try layer.outputShape(for: [channels, height, width])
+        let y = layer.forward(x, training: true)
+        #expect(y.shape == [2] + outputShape, sourceLocation: sourceLocation)
+        let r = GradientCheck.randomTensor(y.shape, seed: 3)
+        layer.weight.zeroGradient(); layer.bias.zeroGradient()
+        let dx = layer.backward(r)
+
+        let numericInput = GradientCheck.numeric(x) { GradientCheck.dot(layer.forward($0, training: true), r) }
+        #expect(GradientCheck.maxRelativeError(dx.scalars, numericInput) < 2e-3, "input", sourceLocation: sourceLocation)
+        for parameter in layer.parameters {
+            let original = parameter.value
+            let numeric = GradientCheck.numeric(original) { perturbed in
+                parameter.value = perturbed
+                defer { parameter.value = original }
+                return GradientCheck.dot(layer.forward(x, training: true), r)
+            }
+            #expect(GradientCheck.maxRelativeError(parameter.gradient.scalars, numeric) < 2e-3, "\(parameter.name)",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func validPadding() throws { try check(channels: 1, filters: 3, kernel: 3, padding: .valid, height: 6, width: 5) }
+    @Test func samePaddingSeveralChannels() throws { try check(channels: 2, filters: 3, kernel: 3, padding: .same, height: 5, width: 4) }
+    @Test func samePaddingEvenKernel() throws { try check(channels: 2, filters: 2, kernel: 2, padding: .same, height: 3, width: 5) }
+    @Test func oddSizesBigKernel() throws { try check(channels: 3, filters: 2, kernel: 5, padding: .valid, height: 7, width: 5) }
+
+    @Test func convolutionMatchesTheDefinition() {
+        // One 3×3 image, one 2×2 kernel of ones, bias 0.5: each output is its window's sum + 0.5.
+        let layer = Conv2D(1, 1, kernelSize: 2, random: RandomSource(seed: 1))
+        layer.weight.value = Tensor(repeating: 1, shape: [1, 1, 2, 2])
+        layer.bias.value = Tensor(shape: [1], scalars: [0.5])
+        let x = Tensor(shape: [1, 1, 3, 3], scalars: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(layer.forward(x, training: false).scalars == [12.5, 16.5, 24.5, 28.5])
+        // 'same' with an even kernel pads at the bottom and right (TensorFlow's rule).
+        let same = Conv2D(1, 1, kernelSize: 2, padding: .same, random: RandomSource(seed: 1))
+        same.weight.value = Tensor(repeating: 1, shape: [1, 1, 2, 2])
+        same.bias.value = Tensor(zeros: [1])
+        #expect(same.forward(x, training: false).scalars == [12, 16, 9, 24, 28, 15, 15, 17, 9])
+    }
+
+    @Test func maxPoolGradientGoesToEachMaximum() {
+        // Distinct values, so no window has a tie and finite differences stay inside one branch.
+        let random = RandomSource(seed: 4)
+        let values = random.permutation(2 * 3 * 5 * 5).map { Float($0) * 0.1 }
+        let x = Tensor(shape: [2, 3, 5, 5], scalars: values)
+        GradientCheck.checkInputGradient({ MaxPool2D(2) }, x)
+        let pooled = MaxPool2D(2).forward(Tensor(shape: [1, 1, 2, 4], scalars: [1, 5, 2, 0, 3, 4, 8, 7]), training: false)
+        #expect(pooled.scalars == [5, 8])
+        #expect(pooled.shape == [1, 1, 1, 2])
+    }
+
+    @Test func shapeErrorsNameTheLayerAndBothShapes() throws {
+        let model = try Sequential(inputShape: [1, 28, 28])
+        try model.add(Conv2D(1, 32, kernelSize: 3, random: RandomSource(seed: 1)))
+        #expect(model.outputShape == [32, 26, 26])
+        #expect(throws: ShapeError("layer 2 (Conv2D): Conv2D(16 => 8, 3×3) expects 16 channels, got 32 (input 26×26×32)")) {
+            try model.add(Conv2D(16, 8, kernelSize: 3, random: RandomSource(seed: 1)))
+        }
+        #expect(throws: ShapeError("layer 2 (MaxPooling2D): MaxPool2D(30×30) needs images of at least 30×30, got 26×26")) {
+            try model.add(MaxPool2D(30))
+        }
+        #expect(throws: ShapeError.self) { try Sequential(inputShape: [784], layers: [Conv2D(1, 2, kernelSize: 3, random: RandomSource(seed: 1))]) }
+    }
+}

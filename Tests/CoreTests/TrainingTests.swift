@@ -116,12 +116,38 @@ let mnistDirectory = DataStore().locate(.mnist)
     @Test func summaryCountsLikeKeras() throws {
         let model = try Sequential.mlp([784, 128, 64, 10], random: RandomSource(seed: 1))
         let summary = model.summary()
-        #expect(summary.rows.map(\.name) == ["dense", "relu", "dense_1", "relu_1", "dense_2", "logsoftmax"])
+        #expect(summary.rows.map(\.name) == ["dense", "re_lu", "dense_1", "re_lu_1", "dense_2", "log_softmax"])
         #expect(summary.rows.map(\.parameterCount) == [100_480, 0, 8_256, 0, 650, 0])
         #expect(summary.rows.last!.outputShape == [10])
         #expect(summary.totalParameters == 109_386)
         #expect(summary.totalBytes == 437_544)   // Keras prints 427.29 KB
         #expect(model.layers[0].description == "Dense(784 => 128)")
+    }
+
+    @Test func kerasLayerNames() {
+        #expect(["Dense", "Conv2D", "MaxPooling2D", "ReLU", "LogSoftmax", "Flatten"].map(kerasName)
+                == ["dense", "conv2d", "max_pooling2d", "re_lu", "log_softmax", "flatten"])
+    }
+
+    @Test func theStudyProjectsCNNsHaveKerasParameterCounts() throws {
+        let random = RandomSource(seed: 1)
+        let keras = try Sequential(inputShape: [1, 28, 28], layers: [
+            Conv2D(1, 32, kernelSize: 3, random: random), ReLU(), MaxPool2D(2),
+            Conv2D(32, 64, kernelSize: 3, random: random), ReLU(), MaxPool2D(2),
+            Flatten(), Dropout(0.5, random: random.fork()), Dense(1600, 10, random: random), Softmax(),
+        ])
+        #expect(keras.summary().rows.map(\.parameterCount).filter { $0 > 0 } == [320, 18_496, 16_010])
+        #expect(keras.parameterCount == 34_826)
+        let deep = try Sequential(inputShape: [1, 28, 28], layers: [
+            Conv2D(1, 32, kernelSize: 3, padding: .same, random: random), ReLU(), MaxPool2D(2),
+            Conv2D(32, 64, kernelSize: 3, padding: .same, random: random), ReLU(), MaxPool2D(2),
+            Conv2D(64, 128, kernelSize: 3, padding: .same, random: random), ReLU(), MaxPool2D(2),
+            Conv2D(128, 128, kernelSize: 3, padding: .same, random: random), ReLU(),
+            Flatten(), Dense(1152, 128, random: random), ReLU(), Dropout(0.4, random: random.fork()),
+            Dense(128, 10, random: random), Softmax(),
+        ])
+        #expect(deep.summary().rows.first { $0.kind == "Flatten" }?.outputShape == [1152])
+        #expect(deep.parameterCount == 389_130)
     }
 
     @Test func aLayerThatDoesNotFitIsRefusedAndTheModelUnchanged() throws {

@@ -99,8 +99,9 @@ import Testing
         ("summary now", "error: 'summary' takes no positional arguments; 'now' is one too many (usage: summary)", 8, 3),
         ("load", "error: 'load' needs a dataset: mnist, fashion-mnist or idx DIR (usage: load mnist|fashion-mnist [limit=N] [test-limit=N] [dir=DIR]  ·  load idx DIR)", 4, 1),
         ("load mnst", "error: 'dataset' can't be 'mnst': did you mean 'mnist'? choose mnist, fashion-mnist, idx", 5, 4),
-        ("add dense 10 kernel=3", "error: unknown option 'kernel' for 'add dense'", 13, 6),
-        ("add dropout 0.5 activation=relu", "error: unknown option 'activation' for 'add dropout' — it belongs to another form of 'add'", 16, 10),
+        ("add dense 10 kernel=3", "error: unknown option 'kernel' for 'add dense' — it is an option of 'add conv2d'", 13, 6),
+        ("add dropout 0.5 activation=relu", "error: unknown option 'activation' for 'add dropout' — it is an option of 'add dense' and 'add conv2d'", 16, 10),
+        ("add dense 10 kernal=3", "error: unknown option 'kernal' for 'add dense' (did you mean 'kernel'? it is an option of 'add conv2d')", 13, 6),
         ("trian", "error: unknown command 'trian' (did you mean 'train'?)", 0, 5),
         ("xyzzy", "error: unknown command 'xyzzy' — type 'help' for the list", 0, 5),
     ] as [(String, String, Int, Int)])

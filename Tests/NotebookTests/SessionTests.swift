@@ -111,7 +111,7 @@ import Testing
         try h.run("load idx .", "normalize", "one-hot")
         #expect(try h.run("build input 6x6x1") == "Input: (None, 6, 6, 1). Add layers with 'add', e.g. add flatten, add dense 128 activation=relu.")
         #expect(try h.run("add flatten") == "flatten (Flatten) → (None, 36)")
-        #expect(try h.run("add dense 16 activation=relu") == "dense (Dense) → (None, 16) · 592 parameters\nrelu (ReLU) → (None, 16)")
+        #expect(try h.run("add dense 16 activation=relu") == "dense (Dense) → (None, 16) · 592 parameters\nre_lu (ReLU) → (None, 16)")
         try h.run("add dropout 0.2")
         #expect(try h.run("add dense 3 activation=softmax") == "dense_1 (Dense) → (None, 3) · 51 parameters\nsoftmax (Softmax) → (None, 3)")
         #expect(try h.run("compile optimizer=adam lr=0.01").contains("Adam (lr 0.01, beta1 0.9, beta2 0.999) · loss crossentropy"))
@@ -179,5 +179,26 @@ import Testing
         #expect(h.session.seed == 7)
         try h.run("quit")
         #expect(h.session.wantsToQuit)
+    }
+}
+
+@Suite struct ConvolutionSessionTests {
+    @Test func aSmallCNNLayerByLayerWithAugmentation() throws {
+        let h = try SessionHarness()
+        try h.run("load idx .", "normalize", "build input 6x6x1")
+        #expect(try h.run("add conv2d 4 kernel=3 padding=same activation=relu") == "conv2d (Conv2D) → (None, 6, 6, 4) · 40 parameters\nre_lu (ReLU) → (None, 6, 6, 4)")
+        #expect(try h.run("add maxpool 2") == "max_pooling2d (MaxPooling2D) → (None, 3, 3, 4)")
+        #expect(h.failure("add conv2d 4 kernel=5") == "Conv2D(4 => 4, 5×5) needs images of at least 5×5, got 3×3")
+        #expect(h.failure("add dense 3") == "dense layers take flat vectors, but the model outputs (None, 3, 3, 4) — add flatten first")
+        try h.run("add flatten")
+        #expect(h.failure("add conv2d 2") == "conv2d takes images, but the model outputs (None, 36) — start with: build input 28x28x1")
+        try h.run("add dense 3 activation=softmax", "compile optimizer=adam lr=0.01 loss=sparse-categorical-crossentropy")
+        #expect(try h.run("augment rotate=10 shift=1").hasPrefix("Each training batch will be rotated by up to ±10° and shifted by up to ±1 pixels"))
+        #expect(h.failure("augment rotate=200") == "rotate must be ≤ 180 degrees, got 200")
+        #expect(h.failure("augment") == "say how much: augment rotate=15 shift=2 (or augment off)")
+        try h.run("train epochs=8 batch=16")
+        #expect(try h.run("evaluate").contains("accuracy 100.00%"))
+        #expect(try h.run("augment off") == "Augmentation off: training images are used as they are.")
+        #expect(h.session.augmentation == nil)
     }
 }

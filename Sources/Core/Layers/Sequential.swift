@@ -1,3 +1,5 @@
+import Foundation
+
 /// Layers applied one after another. The input shape (per sample) is fixed when the model is
 /// built, and every layer's shape is checked as it is added, so a model that exists is consistent.
 public final class Sequential {
@@ -97,7 +99,7 @@ public final class Sequential {
         for layer in layers {
             shape = (try? layer.outputShape(for: shape)) ?? shape
             // Keras names layers dense, dense_1, dense_2, …
-            let base = layer.kind.lowercased()
+            let base = kerasName(layer.kind)
             let index = seen[base, default: 0]
             seen[base] = index + 1
             rows.append(.init(name: index == 0 ? base : "\(base)_\(index)", kind: layer.kind,
@@ -122,4 +124,11 @@ public struct ModelSummary: Sendable, Equatable {
     public var totalParameters: Int { rows.reduce(0) { $0 + $1.parameterCount } }
     /// Every parameter is a 4-byte Float.
     public var totalBytes: Int { totalParameters * MemoryLayout<Float>.size }
+}
+
+/// Keras's layer-name rule: CamelCase to snake_case ("MaxPooling2D" → "max_pooling2d", "ReLU" → "re_lu").
+func kerasName(_ kind: String) -> String {
+    kind.replacingOccurrences(of: "(.)([A-Z][a-z]+)", with: "$1_$2", options: .regularExpression)
+        .replacingOccurrences(of: "([a-z])([A-Z])", with: "$1_$2", options: .regularExpression)
+        .lowercased()
 }

@@ -99,11 +99,17 @@ public final class Trainer {
     public func fit(
         _ data: LabeledData, validation: LabeledData? = nil,
         epochs: Int, batchSize: Int, shuffle: Bool = true,
+        augmentation: Augmentation? = nil,
         earlyStopping: EarlyStopping? = nil,
         cancellation: CancellationToken? = nil,
         onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> TrainingResult {
         try check(data)
+        if augmentation != nil && data.inputs.rank != 4 {
+            throw TrainingError.incompatibleData("augmentation needs images (N×C×H×W), the data is \(formatShape(data.inputs.shape))")
+        }
+        // Its own stream, so augmenting does not change the order batches are drawn in.
+        let augmentationRandom = augmentation.map { _ in random.fork() }
         if let validation { try check(validation) }
         let batches = (data.count + batchSize - 1) / batchSize
         let (layerCount, trainingLoss) = model.fusedSoftmax(for: loss) ?? (model.layers.count, loss)
@@ -116,7 +122,9 @@ public final class Trainer {
             for batch in 0..<batches {
                 if cancellation?.isCancelled == true { return TrainingResult(history: history, ending: .cancelled) }
                 let rows = order[batch * batchSize ..< min((batch + 1) * batchSize, data.count)]
-                let output = model.forward(data.inputs.gatherRows(rows), training: true, layerCount: layerCount)
+                var inputs = data.inputs.gatherRows(rows)
+                if let augmentation, let augmentationRandom { augmentation.apply(to: &inputs, random: augmentationRandom) }
+                let output = model.forward(inputs, training: true, layerCount: layerCount)
                 let (batchLoss, gradient) = trainingLoss.lossAndGradient(output, data.targets(rows))
                 guard batchLoss.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batch + 1, loss: batchLoss) }
                 model.zeroGradients()
@@ -146,6 +154,7 @@ public final class Trainer {
     public func fit(
         _ data: LabeledData, validationSplit: Double, splitMethod: SplitMethod = .last,
         epochs: Int, batchSize: Int, shuffle: Bool = true,
+        augmentation: Augmentation? = nil,
         earlyStopping: EarlyStopping? = nil,
         cancellation: CancellationToken? = nil,
         onEvent: (TrainingEvent) -> Void = { _ in }
@@ -155,7 +164,7 @@ public final class Trainer {
         }
         let (train, validation) = data.split(validationFraction: validationSplit, method: splitMethod, random: random)
         return try fit(train, validation: validation, epochs: epochs, batchSize: batchSize, shuffle: shuffle,
-                       earlyStopping: earlyStopping, cancellation: cancellation, onEvent: onEvent)
+                       augmentation: augmentation, earlyStopping: earlyStopping, cancellation: cancellation, onEvent: onEvent)
     }
 
     /// Mean loss and accuracy over `data`, in inference mode (no dropout).

@@ -125,9 +125,16 @@ public struct CommandSpec: Sendable {
                 let target = subcommand.map { "'\(name) \($0)'" }
                 let known = applicable.map(\.name)
                 let hint = suggestion(for: key, among: known).map { " (did you mean '\($0)'?)" } ?? ""
-                let belongsElsewhere = options.contains { $0.name == key }
-                throw fail("unknown option '\(key)' for \(target ?? "'\(name)'")\(hint)"
-                           + (belongsElsewhere && hint.isEmpty ? " — it belongs to another form of '\(name)'" : ""), option.keyRange)
+                func owners(of option: String) -> String {
+                    options.filter { $0.name == option }.flatMap { $0.only ?? [] }.map { "'\(name) \($0)'" }.joined(separator: " and ")
+                }
+                var elsewhere = ""
+                if hint.isEmpty, let other = suggestion(for: key, among: options.map(\.name)) {
+                    // The option exists, or nearly, but for another form of the command.
+                    elsewhere = other == key ? " — it is an option of \(owners(of: key))"
+                        : " (did you mean '\(other)'? it is an option of \(owners(of: other)))"
+                }
+                throw fail("unknown option '\(key)' for \(target ?? "'\(name)'")\(hint)\(elsewhere)", option.keyRange)
             }
             guard seen.insert(key).inserted else { throw fail("option '\(key)' is given twice", option.range) }
             values[key] = try Self.convert(option, spec.kind, named: key, line: line)

@@ -2,7 +2,31 @@ import Core
 import Foundation
 
 extension Session {
-    static let dataCommands: [Command] = [load, normalize, oneHot, split]
+    static let dataCommands: [Command] = [load, normalize, oneHot, split, augment]
+
+    static let augment = Command(spec: CommandSpec(
+        "augment", group: .data,
+        summary: "rotate and shift training images at random, afresh every batch (or: augment off)",
+        usage: "augment rotate=DEGREES shift=PIXELS  ·  augment off",
+        example: "augment rotate=15 shift=2",
+        positionals: [ArgumentSpec("off", .choice(["off"]), "off, to stop augmenting")],
+        options: [ArgumentSpec("rotate", .number(.nonNegative), default: "0", "the largest rotation either way, in degrees"),
+                  ArgumentSpec("shift", .number(.nonNegative), default: "0", "the largest shift either way, in pixels")]
+    )) { session, arguments, output in
+        if arguments.text("off") != nil {
+            guard arguments.line.options.isEmpty else { throw arguments.error("'augment off' takes no options", positional: 0) }
+            session.augmentation = nil
+            output.emit(.text("Augmentation off: training images are used as they are."))
+            return
+        }
+        let rotation = arguments.number("rotate") ?? 0, shift = arguments.number("shift") ?? 0
+        guard rotation <= 180 else { throw arguments.error("rotate must be ≤ 180 degrees, got \(format(rotation))", at: "rotate") }
+        guard rotation > 0 || shift > 0 else {
+            throw arguments.error("say how much: augment rotate=15 shift=2 (or augment off)")
+        }
+        session.augmentation = Augmentation(rotation: Float(rotation), shift: Float(shift))
+        output.emit(.text("Each training batch will be rotated by up to ±\(format(rotation))° and shifted by up to ±\(format(shift)) pixels, at random (test and validation images stay as they are)."))
+    }
 
     static let load = Command(spec: CommandSpec(
         "load", group: .data,

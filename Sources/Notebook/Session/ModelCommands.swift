@@ -4,7 +4,7 @@ extension Session {
     static let modelCommands: [Command] = [build, add, summary, compile]
 
     static let activationNames = Activation.allCases.map(\.rawValue)
-    static let layerKinds = ["dense", "dropout", "flatten"] + activationNames + ["softmax", "log-softmax"]
+    static let layerKinds = ["dense", "conv2d", "maxpool", "dropout", "flatten"] + activationNames + ["softmax", "log-softmax"]
 
     static let build = Command(spec: CommandSpec(
         "build", group: .model,
@@ -57,14 +57,19 @@ extension Session {
     static let add = Command(spec: CommandSpec(
         "add", group: .model,
         summary: "add a layer to the model started with 'build input'",
-        usage: "add dense N [activation=relu] [init=glorot]  ·  add dropout RATE  ·  add flatten  ·  add relu|sigmoid|tanh|softmax|log-softmax",
-        example: "add dense 128 activation=relu",
+        usage: "add dense N [activation=relu]  ·  add conv2d N kernel=3 [padding=same] [activation=relu]  ·  add maxpool 2  ·  add dropout RATE  ·  add flatten  ·  add relu|sigmoid|tanh|softmax|log-softmax",
+        example: "add conv2d 32 kernel=3 activation=relu",
         positionals: [ArgumentSpec("layer", .choice(layerKinds), "a layer: \(layerKinds.joined(separator: ", "))"),
                       ArgumentSpec("size", .number(.any), "the layer's size or rate")],
         required: 1,
         options: [ArgumentSpec("activation", .choice(activationNames + ["softmax", "log-softmax", "none"]), default: "none",
-                               "an activation layer right after it", only: ["dense"]),
-                  ArgumentSpec("init", .choice(Initializer.allCases.map(\.rawValue)), default: "glorot", "how weights start (Keras: glorot)", only: ["dense"])]
+                               "an activation layer right after it", only: ["dense", "conv2d"]),
+                  ArgumentSpec("init", .choice(Initializer.allCases.map(\.rawValue)), default: "glorot", "how weights start (Keras: glorot)",
+                               only: ["dense", "conv2d"]),
+                  ArgumentSpec("kernel", .integer(min: 1, max: 99), default: "3", "the filters' height and width", only: ["conv2d"]),
+                  ArgumentSpec("padding", .choice(Padding.allCases.map(\.rawValue)), default: "valid",
+                               "valid (shrinks by kernel − 1) or same (keeps the size)", only: ["conv2d"]),
+                  ArgumentSpec("stride", .integer(min: 1), default: "the pool size", "how far the window moves", only: ["maxpool"])]
     )) { session, arguments, output in
         let model = try session.requireModel(arguments)
         let kind = arguments.text("layer")!
@@ -81,6 +86,23 @@ extension Session {
             let initializer = Initializer(rawValue: arguments.text("init") ?? "glorot")!
             layers.append(Dense(model.outputShape[0], Int(units), initializer: initializer, random: session.random))
             if let activation = arguments.text("activation"), activation != "none" { layers.append(activationLayer(activation)) }
+        case "conv2d":
+            guard let count = size, count >= 1, count == count.rounded() else {
+                throw arguments.error("'add conv2d' needs a whole number of filters, like: add conv2d 32 kernel=3", positional: size == nil ? 0 : 1)
+            }
+            guard model.outputShape.count == 3 else {
+                throw arguments.error("conv2d takes images, but the model outputs \(kerasShape(model.outputShape)) — start with: build input 28x28x1", positional: 0)
+            }
+            layers.append(Conv2D(model.outputShape[0], Int(count), kernelSize: arguments.integer("kernel") ?? 3,
+                                 padding: Padding(rawValue: arguments.text("padding") ?? "valid")!,
+                                 initializer: Initializer(rawValue: arguments.text("init") ?? "glorot")!, random: session.random))
+            if let activation = arguments.text("activation"), activation != "none" { layers.append(activationLayer(activation)) }
+        case "maxpool":
+            let pool = size ?? 2
+            guard pool >= 1, pool == pool.rounded() else {
+                throw arguments.error("'add maxpool' takes a whole pool size, like: add maxpool 2", positional: 1)
+            }
+            layers.append(MaxPool2D(Int(pool), stride: arguments.integer("stride")))
         case "dropout":
             guard let rate = size, rate >= 0, rate < 1 else {
                 throw arguments.error("'add dropout' needs a rate from 0 up to (not including) 1, like: add dropout 0.5", positional: size == nil ? 0 : 1)
@@ -91,7 +113,7 @@ extension Session {
         default:
             layers.append(activationLayer(kind))
         }
-        if size != nil && !["dense", "dropout"].contains(kind) {
+        if size != nil && !["dense", "conv2d", "maxpool", "dropout"].contains(kind) {
             throw arguments.error("'add \(kind)' takes no size", positional: 1)
         }
         // Check every new layer first: a layer that does not fit leaves the model as it was.

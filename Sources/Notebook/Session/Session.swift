@@ -26,6 +26,7 @@ public final class Session {
     var data: Data?
     var model: Sequential?
     var compiled: Compiled?
+    var augmentation: Augmentation?
     var history: [EpochRecord] = []
     var lastEvaluation: (split: String, result: Evaluation)?
     /// The lines of the commands that succeeded, in order (what an export replays).

@@ -52,12 +52,12 @@ extension Session {
         do {
             if let fraction = arguments.number("validation") {
                 result = try trainer.fit(data.dataset.train, validationSplit: fraction, epochs: epochs, batchSize: batchSize,
-                                         shuffle: arguments.flag("shuffle") ?? true, earlyStopping: earlyStopping,
-                                         cancellation: token, onEvent: onEvent)
+                                         shuffle: arguments.flag("shuffle") ?? true, augmentation: session.augmentation,
+                                         earlyStopping: earlyStopping, cancellation: token, onEvent: onEvent)
             } else {
                 result = try trainer.fit(data.dataset.train, validation: data.validation, epochs: epochs, batchSize: batchSize,
-                                         shuffle: arguments.flag("shuffle") ?? true, earlyStopping: earlyStopping,
-                                         cancellation: token, onEvent: onEvent)
+                                         shuffle: arguments.flag("shuffle") ?? true, augmentation: session.augmentation,
+                                         earlyStopping: earlyStopping, cancellation: token, onEvent: onEvent)
             }
         } catch let error as TrainingError {
             output.progress(nil)
