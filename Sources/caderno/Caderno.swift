@@ -5,6 +5,8 @@ import Notebook
 
 @main
 struct Caderno: ParsableCommand {
+
+
     static let configuration = CommandConfiguration(
         commandName: "caderno",
         abstract: "Study neural networks on MNIST, hands-on: a REPL, teaching notebooks, a fast library.",
@@ -62,7 +64,7 @@ struct Bench: ParsableCommand {
         discussion: Benchmark.workloads.map { "\($0.name): \($0.summary)" }.joined(separator: "\n")
     )
 
-    @Argument(help: "mlp, mlp16 or all.")
+    @Argument(help: "mlp, mlp16, cnn, deep-cnn, or all (mlp, mlp16 and cnn).")
     var workload: String = "all"
 
     @Option(help: "Epochs per workload (default: the study project's own).")
@@ -77,9 +79,12 @@ struct Bench: ParsableCommand {
     @Flag(help: "One JSON object per workload, one per line.")
     var json = false
 
+    @Flag(help: "Instead of training, time each layer's forward and backward pass (ms per batch).")
+    var profile = false
+
     func validate() throws {
         guard workload == "all" || Benchmark.workload(named: workload) != nil else {
-            throw ValidationError("unknown workload '\(workload)': choose mlp, mlp16 or all")
+            throw ValidationError("unknown workload '\(workload)': choose \(Benchmark.workloads.map(\.name).joined(separator: ", ")) or all")
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -97,9 +102,14 @@ struct Bench: ParsableCommand {
         if downloading { standardError.write(Data("\n".utf8)) }   // end the progress line
         let dataset = try Dataset.load(.mnist, from: directory).scaled()
         let benchmark = Benchmark(dataset: dataset)
-        let chosen = workload == "all" ? Benchmark.workloads : [Benchmark.workload(named: workload)!]
+        let chosen = workload == "all" ? Benchmark.everyday.compactMap(Benchmark.workload(named:)) : [Benchmark.workload(named: workload)!]
         for workload in chosen {
             let setup = try benchmark.setup(workload)
+            if profile {
+                say("\(workload.name), batch \(setup.batchSize):")
+                say(TerminalRenderer().render(LayerProfile.table(LayerProfile.measure(setup))) + "\n")
+                continue
+            }
             if !json {
                 say("\(workload.name): \(workload.summary)\n")
                 say(renderSummary(setup.trainer.model.summary()) + "\n")
@@ -117,9 +127,9 @@ struct Bench: ParsableCommand {
                 encoder.outputFormatting = [.sortedKeys]
                 say(String(data: try encoder.encode(result), encoding: .utf8)!)
             } else {
-                say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · test accuracy %.2f%% · %d BLAS threads\n",
+                say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · inference %.0f samples/s · test accuracy %.2f%% · %d BLAS threads\n",
                            result.workload, result.epochs, result.epochSecondsMedian, result.samplesPerSecond,
-                           result.trainingSamples, result.testAccuracy * 100, result.threads))
+                           result.trainingSamples, result.inferenceSamplesPerSecond, result.testAccuracy * 100, result.threads))
             }
         }
     }

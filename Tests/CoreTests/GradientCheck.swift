@@ -184,8 +184,8 @@ struct LossGradientTests {
 struct ConvolutionGradientTests {
     /// Input, weight and bias gradients of one convolution on input [N, C, H, W].
     func check(channels: Int, filters: Int, kernel: Int, padding: Padding, height: Int, width: Int,
-               sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let layer = Conv2D(channels, filters, kernelSize: kernel, padding: padding, random: RandomSource(seed: 2))
+               activation: Activation? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let layer = Conv2D(channels, filters, kernelSize: kernel, padding: padding, activation: activation, random: RandomSource(seed: 2))
         let x = GradientCheck.randomTensor([2, channels, height, width], seed: 1)
         let outputShape = try layer.outputShape(for: [channels, height, width])
         let y = layer.forward(x, training: true)
@@ -212,6 +212,22 @@ struct ConvolutionGradientTests {
     @Test func samePaddingSeveralChannels() throws { try check(channels: 2, filters: 3, kernel: 3, padding: .same, height: 5, width: 4) }
     @Test func samePaddingEvenKernel() throws { try check(channels: 2, filters: 2, kernel: 2, padding: .same, height: 3, width: 5) }
     @Test func oddSizesBigKernel() throws { try check(channels: 3, filters: 2, kernel: 5, padding: .valid, height: 7, width: 5) }
+    @Test func withSigmoidInside() throws { try check(channels: 2, filters: 2, kernel: 3, padding: .same, height: 4, width: 4, activation: .sigmoid) }
+    @Test func withTanhInside() throws { try check(channels: 1, filters: 3, kernel: 2, padding: .valid, height: 5, width: 4, activation: .tanh) }
+
+    @Test func reluInsideEqualsAReLULayerAfter() {
+        let x = GradientCheck.randomTensor([3, 2, 6, 5], seed: 1)
+        let fused = Conv2D(2, 4, kernelSize: 3, padding: .same, activation: .relu, random: RandomSource(seed: 7))
+        let plain = Conv2D(2, 4, kernelSize: 3, padding: .same, random: RandomSource(seed: 7))
+        let relu = ReLU()
+        let y = fused.forward(x, training: true)
+        #expect(y == relu.forward(plain.forward(x, training: true), training: true))
+        let r = GradientCheck.randomTensor(y.shape, seed: 2)
+        #expect(fused.backward(r) == plain.backward(relu.backward(r)))
+        #expect(fused.weight.gradient == plain.weight.gradient)
+        #expect(fused.bias.gradient == plain.bias.gradient)
+        #expect(fused.description == "Conv2D(2 => 4, 3×3, same, relu)")
+    }
 
     @Test func convolutionMatchesTheDefinition() {
         // One 3×3 image, one 2×2 kernel of ones, bias 0.5: each output is its window's sum + 0.5.
@@ -232,7 +248,10 @@ struct ConvolutionGradientTests {
         let random = RandomSource(seed: 4)
         let values = random.permutation(2 * 3 * 5 * 5).map { Float($0) * 0.1 }
         let x = Tensor(shape: [2, 3, 5, 5], scalars: values)
-        GradientCheck.checkInputGradient({ MaxPool2D(2) }, x)
+        GradientCheck.checkInputGradient({ MaxPool2D(2) }, x)   // 5×5: windows leave an edge, scattered
+        let even = Tensor(shape: [2, 3, 4, 6], scalars: Array(values.prefix(144)))
+        GradientCheck.checkInputGradient({ MaxPool2D(2) }, even)   // 4×6: windows tile the image
+        GradientCheck.checkInputGradient({ MaxPool2D(3, stride: 1) }, x)   // overlapping windows
         let pooled = MaxPool2D(2).forward(Tensor(shape: [1, 1, 2, 4], scalars: [1, 5, 2, 0, 3, 4, 8, 7]), training: false)
         #expect(pooled.scalars == [5, 8])
         #expect(pooled.shape == [1, 1, 1, 2])

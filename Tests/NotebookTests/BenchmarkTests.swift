@@ -10,9 +10,10 @@ import Testing
     }
 
     @Test func workloadsAreTheStudyProjects() {
-        #expect(Benchmark.workloads.map(\.name) == ["mlp", "mlp16"])
-        #expect(Benchmark.workloads.map(\.defaultEpochs) == [30, 35])
-        #expect(Benchmark.workload(named: "cnn") == nil)
+        #expect(Benchmark.workloads.map(\.name) == ["mlp", "mlp16", "cnn", "deep-cnn"])
+        #expect(Benchmark.workloads.map(\.defaultEpochs) == [30, 35, 3, 10])
+        #expect(Benchmark.everyday == ["mlp", "mlp16", "cnn"])
+        #expect(Benchmark.workload(named: "rnn") == nil)
     }
 }
 
@@ -37,10 +38,15 @@ import Testing
         #expect(mlp16.trainer.model.parameterCount == 784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10)
         #expect(mlp16.train.count == 100 && mlp16.validation == nil)
 
+        let cnn = try benchmark.setup(Benchmark.workload(named: "cnn")!)
+        #expect(cnn.trainer.model.parameterCount == 34_826)
+        #expect((cnn.train.count, cnn.validation?.count, cnn.batchSize, cnn.train.oneHot) == (90, 10, 128, true))
+        #expect(try benchmark.setup(Benchmark.workload(named: "deep-cnn")!).trainer.model.parameterCount == 389_130)
+
         let result = try benchmark.run(mlp16, epochs: 2)
         #expect(result.epochs == 2)
         #expect(result.trainingSamples == 100)
-        #expect(result.samplesPerSecond > 0 && result.epochSecondsMedian > 0)
+        #expect(result.samplesPerSecond > 0 && result.epochSecondsMedian > 0 && result.inferenceSamplesPerSecond > 0)
         #expect((0...1).contains(result.testAccuracy))
     }
 }

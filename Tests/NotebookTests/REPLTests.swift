@@ -69,8 +69,10 @@ extension BinaryTests {
     @Test func ctrlCAtThePromptClearsTheLineAndKeepsTheREPL() throws {
         let terminal = try PseudoTerminal(environment: environment)
         #expect(terminal.waitFor("caderno> "))
-        terminal.type("seed 99")
-        #expect(terminal.waitFor("seed 99"))
+        // A Tab with nothing to complete rings the bell: proof that libedit owns the terminal
+        // (raw mode), so the ^C below reaches the REPL, not the tty's line editing.
+        terminal.type("seed 99\t")
+        #expect(terminal.waitFor("\u{07}"))
         let mark = terminal.end
         terminal.type("\u{03}")
         #expect(terminal.waitFor("^C", after: mark))

@@ -7,8 +7,10 @@ public enum Padding: String, Sendable, CaseIterable {
     case same
 }
 
-/// A 2-D convolution, stride 1: y[n, f] = b[f] + Σ_c x[n, c] ⋆ W[f, c]. Weights are stored
-/// [filters, channels, k, k] as PyTorch's `Conv2d`.
+/// A 2-D convolution, stride 1: y[n, f] = act(b[f] + Σ_c x[n, c] ⋆ W[f, c]). Weights are stored
+/// [filters, channels, k, k] as PyTorch's `Conv2d`. The activation, if any, belongs to the layer as
+/// in Keras: it is applied while the result is copied into place, which saves a full pass over the
+/// largest tensors of a CNN (and its derivative likewise on the way back).
 ///
 /// Computed as one matrix product for the whole batch: the input's k×k patches are unrolled into
 /// columns (im2col, [C·k·k, N·Ho·Wo]), multiplied by W seen as [F, C·k·k], and the result
@@ -20,18 +22,26 @@ public final class Conv2D: Layer {
     public let filters: Int
     public let kernelSize: Int
     public let padding: Padding
+    public let activation: Activation?
     public let weight: Parameter   // [F, C, k, k]
     public let bias: Parameter     // [F]
-    private var columns = Tensor.empty   // [C·k·k, N·Ho·Wo], kept for dW
+    // Scratch kept from batch to batch (they are megabytes: allocating them afresh costs page
+    // faults every time). Only this layer references them, so writing them never copies.
+    private var columns: [Float] = []       // [C·k·k, N·Ho·Wo], the unrolled patches, kept for dW
+    private var product: [Float] = []       // [F, N·Ho·Wo]
+    private var gradient: [Float] = []      // [F, N·Ho·Wo]
+    private var dColumns: [Float] = []      // [C·k·k, N·Ho·Wo]
+    private var output = Tensor.empty       // y, for the activation's derivative
     private var geometry = Geometry(batch: 0, channels: 0, height: 0, width: 0, kernel: 1, padding: .valid)
 
     public init(_ inputChannels: Int, _ filters: Int, kernelSize: Int, padding: Padding = .valid,
-                initializer: Initializer = .glorotUniform, random: RandomSource) {
+                activation: Activation? = nil, initializer: Initializer = .glorotUniform, random: RandomSource) {
         precondition(inputChannels > 0 && filters > 0 && kernelSize > 0, "Conv2D needs positive sizes")
         self.inputChannels = inputChannels
         self.filters = filters
         self.kernelSize = kernelSize
         self.padding = padding
+        self.activation = activation
         let area = kernelSize * kernelSize
         weight = Parameter(name: "weight",
                            value: initializer.weights(shape: [filters, inputChannels, kernelSize, kernelSize],
@@ -44,7 +54,7 @@ public final class Conv2D: Layer {
     public var kind: String { "Conv2D" }
     public var parameters: [Parameter] { [weight, bias] }
     public var description: String {
-        "Conv2D(\(inputChannels) => \(filters), \(kernelSize)×\(kernelSize)\(padding == .same ? ", same" : ""))"
+        "Conv2D(\(inputChannels) => \(filters), \(kernelSize)×\(kernelSize)\(padding == .same ? ", same" : "")\(activation.map { ", \($0.rawValue)" } ?? ""))"
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
@@ -67,42 +77,79 @@ public final class Conv2D: Layer {
                             kernel: kernelSize, padding: padding)
         let g = geometry
         let patch = inputChannels * kernelSize * kernelSize
-        columns = Tensor(uninitializedShape: [patch, g.columns])
+        resize(&columns, patch * g.columns)
+        resize(&product, filters * g.columns)
         x.scalars.withUnsafeBufferPointer { x in
-            columns.scalars.withUnsafeMutableBufferPointer { cols in im2col(x.baseAddress!, cols.baseAddress!, g) }
+            columns.withUnsafeMutableBufferPointer { cols in im2col(x.baseAddress!, cols.baseAddress!, g) }
         }
         // product[F, N·Ho·Wo] = W[F, C·k·k] · columns[C·k·k, N·Ho·Wo] + b
-        var product = Tensor(uninitializedShape: [filters, g.columns])
-        product.scalars.withUnsafeMutableBufferPointer { p in
+        product.withUnsafeMutableBufferPointer { p in
             bias.value.scalars.withUnsafeBufferPointer { b in
                 for f in 0..<filters { (p.baseAddress! + f * g.columns).update(repeating: b[f], count: g.columns) }
             }
             weight.value.scalars.withUnsafeBufferPointer { w in
-                columns.scalars.withUnsafeBufferPointer { cols in
+                columns.withUnsafeBufferPointer { cols in
                     BLAS.gemm(w.baseAddress!, cols.baseAddress!, p.baseAddress!, m: filters, n: g.columns, k: patch, beta: 1)
                 }
             }
         }
-        return swapLeadingAxes(product, outer: filters, inner: g.batch, block: g.outputArea,
-                               shape: [g.batch, filters, g.outputHeight, g.outputWidth])
+        var y = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
+        product.withUnsafeBufferPointer { p in
+            y.scalars.withUnsafeMutableBufferPointer { y in
+                // [F, N, Ho·Wo] → [N, F, Ho·Wo], the activation applied on the way
+                let (source, target, area) = (p.baseAddress!, y.baseAddress!, g.outputArea)
+                let (filters, batch) = (self.filters, g.batch)
+                parallelFor(filters) { range in
+                    for f in range {
+                        for n in 0..<batch {
+                            let from = source + (f * batch + n) * area, to = target + (n * filters + f) * area
+                            if let activation {
+                                activation.apply(from: from, to: to, count: area)
+                            } else {
+                                to.update(from: from, count: area)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        output = activation == nil ? .empty : y
+        return y
     }
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
         let g = geometry
         let patch = inputChannels * kernelSize * kernelSize
-        // dy [N, F, Ho·Wo] → [F, N·Ho·Wo], the layout of the forward product
-        let gradient = swapLeadingAxes(dy, outer: g.batch, inner: filters, block: g.outputArea, shape: [filters, g.columns])
-        gradient.scalars.withUnsafeBufferPointer { d in
-            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
-                for f in 0..<filters {
-                    var sum: Float = 0
-                    let row = d.baseAddress! + f * g.columns
-                    for i in 0..<g.columns { sum += row[i] }
-                    db[f] += sum
+        resize(&gradient, filters * g.columns)
+        // dy [N, F, Ho·Wo] → [F, N·Ho·Wo], the layout of the forward product, times act′(y);
+        // the bias gradient (the sum of each filter's row) is taken on the way.
+        dy.scalars.withUnsafeBufferPointer { dy in
+            output.scalars.withUnsafeBufferPointer { y in
+                gradient.withUnsafeMutableBufferPointer { d in
+                    bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+                        let (area, filters, batch) = (g.outputArea, self.filters, g.batch)
+                        let (dy, y, d, db) = (dy.baseAddress!, y.baseAddress, d.baseAddress!, db.baseAddress!)
+                        parallelFor(filters) { range in
+                            for f in range {
+                                for n in 0..<batch {
+                                    let offset = (n * filters + f) * area
+                                    let (from, to) = (dy + offset, d + (f * batch + n) * area)
+                                    if let activation, let y {
+                                        activation.backward(gradient: from, output: y + offset, to: to, count: area)
+                                    } else {
+                                        to.update(from: from, count: area)
+                                    }
+                                    db[f] += sum(to, count: area)
+                                }
+                            }
+                        }
+                    }
                 }
             }
+        }
+        gradient.withUnsafeBufferPointer { d in
             weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                columns.scalars.withUnsafeBufferPointer { cols in
+                columns.withUnsafeBufferPointer { cols in
                     // dW[F, C·k·k] += d[F, N·Ho·Wo] · columnsᵀ
                     BLAS.gemm(d.baseAddress!, cols.baseAddress!, transposeB: true, dw.baseAddress!,
                               m: filters, n: patch, k: g.columns, beta: 1)
@@ -111,20 +158,27 @@ public final class Conv2D: Layer {
         }
         guard needsInputGradient else { return .empty }
         // dcolumns[C·k·k, N·Ho·Wo] = Wᵀ · d, then folded back onto the pixels they came from
-        var dColumns = Tensor(uninitializedShape: [patch, g.columns])
+        resize(&dColumns, patch * g.columns)
         var dx = Tensor(zeros: [g.batch, g.channels, g.height, g.width])
-        gradient.scalars.withUnsafeBufferPointer { d in
+        gradient.withUnsafeBufferPointer { d in
             weight.value.scalars.withUnsafeBufferPointer { w in
-                dColumns.scalars.withUnsafeMutableBufferPointer { dc in
+                dColumns.withUnsafeMutableBufferPointer { dc in
                     BLAS.gemm(w.baseAddress!, transposeA: true, d.baseAddress!, dc.baseAddress!,
                               m: patch, n: g.columns, k: filters)
                 }
             }
         }
-        dColumns.scalars.withUnsafeBufferPointer { dc in
+        dColumns.withUnsafeBufferPointer { dc in
             dx.scalars.withUnsafeMutableBufferPointer { dx in col2im(dc.baseAddress!, dx.baseAddress!, g) }
         }
         return dx
+    }
+}
+
+/// Grows (or shrinks) a scratch buffer to `count` elements, keeping its storage when it can.
+private func resize(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count != count {
+        buffer = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 }
 
@@ -150,67 +204,60 @@ struct Geometry {
 /// columns[(c·k + i)·k + j][n·Ho·Wo + oh·Wo + ow] = x[n, c, oh + i − padTop, ow + j − padLeft], 0 outside.
 /// Each output row `oh` reads one contiguous run of an input row, so the inner loop is a copy.
 func im2col(_ x: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: Geometry) {
-    forEachRun(g) { column, source, count in
-        if let source {
-            (columns + column).update(from: x + source, count: count)
-        } else {
-            (columns + column).update(repeating: 0, count: count)
+    let area = g.kernel * g.kernel
+    // Each row (c, i, j) of the column matrix is written by one chunk.
+    parallelFor(g.channels * area) { rows in
+        for row in rows {
+            let (c, i, j) = (row / area, row % area / g.kernel, row % g.kernel)
+            // Output columns [first, last) read input columns inside 0..<width; the rest is padding.
+            let first = min(max(0, g.padLeft - j), g.outputWidth)
+            let last = max(first, min(g.outputWidth, g.width + g.padLeft - j))
+            let shift = j - g.padLeft
+            var target = columns + row * g.columns
+            for n in 0..<g.batch {
+                let image = x + (n * g.channels + c) * g.height * g.width
+                for oh in 0..<g.outputHeight {
+                    let ih = oh + i - g.padTop
+                    if ih < 0 || ih >= g.height {
+                        target.update(repeating: 0, count: g.outputWidth)
+                    } else {
+                        let source = image + ih * g.width + shift
+                        for ow in 0..<first { target[ow] = 0 }
+                        for ow in first..<last { target[ow] = source[ow] }
+                        for ow in last..<g.outputWidth { target[ow] = 0 }
+                    }
+                    target += g.outputWidth
+                }
+            }
         }
     }
 }
 
 /// The adjoint of im2col: every column entry is added back onto the input pixel it came from.
 func col2im(_ columns: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: Geometry) {
-    forEachRun(g) { column, source, count in
-        guard let source else { return }
-        let (from, to) = (columns + column, dx + source)
-        for i in 0..<count { to[i] += from[i] }
-    }
-}
-
-/// Walks the column matrix in runs along `ow`: for each (c, i, j, n, oh), the stretch whose input
-/// pixels lie inside the image (`source`: the input offset of its first pixel) and the stretches
-/// of padding around it (`source` nil). `column` is the offset of the run in the column matrix.
-@inline(__always)
-private func forEachRun(_ g: Geometry, _ body: (_ column: Int, _ source: Int?, _ count: Int) -> Void) {
-    var row = 0
-    for c in 0..<g.channels {
-        for i in 0..<g.kernel {
-            for j in 0..<g.kernel {
-                // Output columns ow whose input column ow + j − padLeft falls inside 0..<width.
-                let first = min(max(0, g.padLeft - j), g.outputWidth)
-                let last = max(first, min(g.outputWidth, g.width + g.padLeft - j))
-                for n in 0..<g.batch {
-                    let image = (n * g.channels + c) * g.height * g.width
-                    for oh in 0..<g.outputHeight {
-                        let column = row * g.columns + n * g.outputArea + oh * g.outputWidth
-                        let ih = oh + i - g.padTop
-                        guard ih >= 0 && ih < g.height else {
-                            body(column, nil, g.outputWidth)
-                            continue
+    let area = g.kernel * g.kernel
+    // Rows of one channel all add into that channel's pixels: chunks split by channel.
+    parallelFor(g.channels) { channels in
+        for c in channels {
+            for i in 0..<g.kernel {
+                for j in 0..<g.kernel {
+                    let first = min(max(0, g.padLeft - j), g.outputWidth)
+                    let last = max(first, min(g.outputWidth, g.width + g.padLeft - j))
+                    let shift = j - g.padLeft
+                    var source = columns + (c * area + i * g.kernel + j) * g.columns
+                    for n in 0..<g.batch {
+                        let image = dx + (n * g.channels + c) * g.height * g.width
+                        for oh in 0..<g.outputHeight {
+                            let ih = oh + i - g.padTop
+                            if ih >= 0 && ih < g.height {
+                                let target = image + ih * g.width + shift
+                                for ow in first..<last { target[ow] += source[ow] }
+                            }
+                            source += g.outputWidth
                         }
-                        if first > 0 { body(column, nil, first) }
-                        if last > first { body(column + first, image + ih * g.width + first + j - g.padLeft, last - first) }
-                        if last < g.outputWidth { body(column + last, nil, g.outputWidth - last) }
                     }
                 }
-                row += 1
             }
         }
     }
-}
-
-/// [outer, inner, block] → [inner, outer, block]: swaps the two leading axes, copying whole blocks.
-func swapLeadingAxes(_ x: Tensor, outer: Int, inner: Int, block: Int, shape: [Int]) -> Tensor {
-    var y = Tensor(uninitializedShape: shape)
-    x.scalars.withUnsafeBufferPointer { x in
-        y.scalars.withUnsafeMutableBufferPointer { y in
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    (y.baseAddress! + (i * outer + o) * block).update(from: x.baseAddress! + (o * inner + i) * block, count: block)
-                }
-            }
-        }
-    }
-    return y
 }

@@ -22,9 +22,19 @@ public final class Dropout: Layer {
             return x
         }
         let scale = 1 / (1 - rate)
+        // Four keep-or-drop decisions from each 64-bit draw, 16 bits apiece: the rate is honoured
+        // to within 1/65,536, and drawing costs a quarter as much.
+        let threshold = UInt64((rate * 65_536).rounded())
         mask = Tensor(uninitializedShape: x.shape)
         mask.scalars.withUnsafeMutableBufferPointer { mask in
-            for i in 0..<mask.count { mask[i] = random.nextUnitFloat() < rate ? 0 : scale }
+            var i = 0
+            while i < mask.count {
+                let bits = random.next()
+                for lane in 0..<min(4, mask.count - i) {
+                    mask[i + lane] = (bits >> (16 * UInt64(lane))) & 0xFFFF < threshold ? 0 : scale
+                }
+                i += 4
+            }
         }
         return zipMap(x, mask, *)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a classifier's last layer emits.
 public enum OutputActivation: String, Sendable, CaseIterable {
     case logSoftmax = "log-softmax"   // pairs with NLLLoss (the PyTorch study project)
@@ -14,6 +16,27 @@ public enum Activation: String, Sendable, CaseIterable {
         case .relu: ReLU()
         case .sigmoid: Sigmoid()
         case .tanh: Tanh()
+        }
+    }
+
+    /// to[i] = f(from[i]) for `count` values, for layers that apply the activation themselves
+    /// (Conv2D). One loop per case, so each vectorizes.
+    @inline(__always)
+    func apply(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .relu: for i in 0..<count { to[i] = max(from[i], 0) }
+        case .sigmoid: for i in 0..<count { to[i] = 1 / (1 + Foundation.exp(-from[i])) }
+        case .tanh: for i in 0..<count { to[i] = Foundation.tanh(from[i]) }
+        }
+    }
+
+    /// to[i] = gradient[i] · f′, f′ written with the output y = f(x): [y > 0], y(1 − y), 1 − y².
+    @inline(__always)
+    func backward(gradient: UnsafePointer<Float>, output y: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .relu: for i in 0..<count { to[i] = y[i] > 0 ? gradient[i] : 0 }
+        case .sigmoid: for i in 0..<count { to[i] = gradient[i] * y[i] * (1 - y[i]) }
+        case .tanh: for i in 0..<count { to[i] = gradient[i] * (1 - y[i] * y[i]) }
         }
     }
 }

@@ -30,23 +30,36 @@ public final class MaxPool2D: Layer {
         let (planes, height, width) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
         let (outHeight, outWidth) = ((height - poolSize) / stride + 1, (width - poolSize) / stride + 1)
         var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], outHeight, outWidth])
-        winners = [Int32](repeating: 0, count: y.count)
+        if training && winners.count != y.count { winners = [Int32](repeating: 0, count: y.count) }
+        let (pool, stride) = (poolSize, self.stride)
         x.scalars.withUnsafeBufferPointer { x in
             y.scalars.withUnsafeMutableBufferPointer { y in
                 winners.withUnsafeMutableBufferPointer { winners in
-                    var out = 0
-                    for plane in 0..<planes {
-                        let base = plane * height * width
-                        for oh in 0..<outHeight {
-                            for ow in 0..<outWidth {
-                                var best = base + oh * stride * width + ow * stride
-                                for i in 0..<poolSize {
-                                    let row = base + (oh * stride + i) * width + ow * stride
-                                    for j in 0..<poolSize where x[row + j] > x[best] { best = row + j }
+                    let (x, y, winners) = (x.baseAddress!, y.baseAddress!, winners.baseAddress)
+                    parallelFor(planes) { range in
+                        for plane in range {
+                            let base = plane * height * width
+                            var out = plane * outHeight * outWidth
+                            for oh in 0..<outHeight {
+                                let top = base + oh * stride * width
+                                for ow in 0..<outWidth {
+                                    let corner = top + ow * stride
+                                    var best = corner
+                                    if pool == 2 {
+                                        // The common case, unrolled: the first maximum wins ties, as below.
+                                        if x[corner + 1] > x[best] { best = corner + 1 }
+                                        if x[corner + width] > x[best] { best = corner + width }
+                                        if x[corner + width + 1] > x[best] { best = corner + width + 1 }
+                                    } else {
+                                        for i in 0..<pool {
+                                            let row = corner + i * width
+                                            for j in 0..<pool where x[row + j] > x[best] { best = row + j }
+                                        }
+                                    }
+                                    y[out] = x[best]
+                                    if training { winners![out] = Int32(best) }   // only backward needs them
+                                    out += 1
                                 }
-                                y[out] = x[best]
-                                winners[out] = Int32(best)
-                                out += 1
                             }
                         }
                     }
@@ -56,13 +69,38 @@ public final class MaxPool2D: Layer {
         return y
     }
 
-    // dx[winner] += dy: the gradient flows only to each window's maximum
+    // dx[winner] = dy, 0 elsewhere
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
-        var dx = Tensor(zeros: inputShape)
+        let (height, width) = (inputShape[2], inputShape[3])
+        let (outHeight, outWidth) = (dy.shape[2], dy.shape[3])
+        // Windows that tile the image (2×2, stride 2, even sizes: the usual case) cover every input
+        // pixel once, so each is written directly — no zeroing pass over the whole gradient first.
+        let tiles = stride == poolSize && outHeight * poolSize == height && outWidth * poolSize == width
+        var dx = tiles ? Tensor(uninitializedShape: inputShape) : Tensor(zeros: inputShape)
         dy.scalars.withUnsafeBufferPointer { dy in
             dx.scalars.withUnsafeMutableBufferPointer { dx in
                 winners.withUnsafeBufferPointer { winners in
-                    for i in 0..<dy.count { dx[Int(winners[i])] += dy[i] }
+                    if tiles {
+                        let (dx, dy, winners, pool) = (dx.baseAddress!, dy.baseAddress!, winners.baseAddress!, poolSize)
+                        parallelFor(inputShape[0] * inputShape[1]) { planes in
+                            for plane in planes {
+                                var out = plane * outHeight * outWidth
+                                for oh in 0..<outHeight {
+                                    let top = (plane * height + oh * pool) * width
+                                    for ow in 0..<outWidth {
+                                        let corner = top + ow * pool
+                                        for i in 0..<pool {
+                                            for j in 0..<pool { dx[corner + i * width + j] = 0 }
+                                        }
+                                        dx[Int(winners[out])] = dy[out]
+                                        out += 1
+                                    }
+                                }
+                            }
+                        }
+                    } else {
+                        for i in 0..<dy.count { dx[Int(winners[i])] += dy[i] }
+                    }
                 }
             }
         }

@@ -63,8 +63,13 @@ public final class Sequential {
         return (layers.count - 1, SoftmaxCrossEntropy())
     }
 
+    /// Samples per forward pass when only predicting: enough to keep the matrix products efficient,
+    /// few enough that a CNN's activations stay well under glibc's 32 MB mmap threshold — past it,
+    /// every batch page-faults its buffers in afresh (`bench cnn`: 128 → 21,000 images/s, 512 → 12,800).
+    public static let inferenceBatchSize = 128
+
     /// Forward in inference mode, `batchSize` samples at a time: outputs for every row of `inputs`.
-    public func predict(_ inputs: Tensor, batchSize: Int = 1000) -> Tensor {
+    public func predict(_ inputs: Tensor, batchSize: Int = inferenceBatchSize) -> Tensor {
         var output = Tensor(uninitializedShape: [inputs.batchSize] + outputShape)
         let width = output.featuresPerSample
         for start in stride(from: 0, to: inputs.batchSize, by: batchSize) {

@@ -137,7 +137,7 @@ public final class Trainer {
                 onEvent(.batchEnded(epoch: epoch, batch: batch + 1, batches: batches, loss: batchLoss))
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            let scored = validation.map { evaluate($0, batchSize: max(batchSize, 1000)) }
+            let scored = validation.map { evaluate($0) }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
                                      validationLoss: scored?.loss, validationAccuracy: scored?.accuracy, seconds: seconds)
             history.append(record)
@@ -168,7 +168,7 @@ public final class Trainer {
     }
 
     /// Mean loss and accuracy over `data`, in inference mode (no dropout).
-    public func evaluate(_ data: LabeledData, batchSize: Int = 1000) -> Evaluation {
+    public func evaluate(_ data: LabeledData, batchSize: Int = Sequential.inferenceBatchSize) -> Evaluation {
         var total: Double = 0, correct = 0
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let rows = start..<min(start + batchSize, data.count)

@@ -18,6 +18,8 @@ public struct Benchmark {
         public let testAccuracy: Double
         public let threads: Int
         public let trainingSamples: Int
+        /// Test images classified per second (inference mode, batches of 1,000).
+        public let inferenceSamplesPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
             case workload, epochs, threads
@@ -25,6 +27,7 @@ public struct Benchmark {
             case samplesPerSecond = "samples_per_second"
             case testAccuracy = "test_accuracy"
             case trainingSamples = "training_samples"
+            case inferenceSamplesPerSecond = "inference_samples_per_second"
         }
     }
 
@@ -33,7 +36,14 @@ public struct Benchmark {
                  defaultEpochs: 30),
         Workload(name: "mlp16", summary: "NumPy from scratch: 784-64-32-10 ReLU, dropout 0.1, He init, softmax + cross-entropy, SGD lr 0.006, L2 0.001, batch 16, 60,000 train",
                  defaultEpochs: 35),
+        Workload(name: "cnn", summary: "the Keras example CNN: conv 32, pool, conv 64, pool, dropout 0.5, dense 10 (34,826 parameters), Adam, categorical cross-entropy, batch 128, 54,000 train / last 6,000 validation",
+                 defaultEpochs: 3),
+        Workload(name: "deep-cnn", summary: "the step-by-step Keras CNN: conv 32/64/128 + pools, conv 128, dense 128, dropout 0.4 (389,130 parameters), padding same, Adam, sparse cross-entropy, batch 64, 54,000 train",
+                 defaultEpochs: 10),
     ]
+
+    /// What `bench all` runs; `deep-cnn` takes minutes per epoch on two cores, so it runs by name.
+    public static let everyday = ["mlp", "mlp16", "cnn"]
 
     public let dataset: Dataset   // MNIST, pixels scaled to [0, 1]
     public let seed: UInt64
@@ -69,6 +79,16 @@ public struct Benchmark {
             let trainer = Trainer(model: model, loss: CrossEntropy(),
                                   optimizer: SGD(learningRate: 0.006, weightDecay: 0.001 / 16), random: random)
             return Setup(workload: workload, trainer: trainer, train: dataset.train, validation: nil, batchSize: 16)
+        case "cnn", "deep-cnn":
+            let (train, validation) = dataset.train.split(validationFraction: 0.1, method: .last, random: random)
+            let model = workload.name == "cnn" ? try kerasExampleCNN(random) : try stepByStepCNN(random)
+            let trainer = Trainer(model: model, loss: CrossEntropy(), optimizer: Adam(epsilon: 1e-7), random: random)
+            let oneHot = workload.name == "cnn"   // the Keras example one-hot encodes; the deep CNN keeps integer labels
+            var (trainSet, validationSet) = (train, validation)
+            trainSet.oneHot = oneHot
+            validationSet.oneHot = oneHot
+            return Setup(workload: workload, trainer: trainer, train: trainSet, validation: validationSet,
+                         batchSize: workload.name == "cnn" ? 128 : 64)
         default:
             throw BenchmarkError(description: "unknown workload '\(workload.name)'")
         }
@@ -84,15 +104,39 @@ public struct Benchmark {
             if case .epochEnded(let record) = event { onEpoch(record) }
         }
         let seconds = median(result.history.map(\.seconds))
+        let started = DispatchTime.now()
+        let test = trainer.evaluate(dataset.test)
+        let inferenceSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return Result(workload: setup.workload.name, epochs: epochs, epochSecondsMedian: seconds,
-                      samplesPerSecond: Double(setup.train.count) / seconds,
-                      testAccuracy: trainer.evaluate(dataset.test).accuracy,
-                      threads: BLAS.threads, trainingSamples: setup.train.count)
+                      samplesPerSecond: Double(setup.train.count) / seconds, testAccuracy: test.accuracy,
+                      threads: BLAS.threads, trainingSamples: setup.train.count,
+                      inferenceSamplesPerSecond: Double(dataset.test.count) / inferenceSeconds)
     }
 
     public static func workload(named name: String) -> Workload? {
         workloads.first { $0.name == name }
     }
+}
+
+/// Study project 3: the Keras example CNN, 34,826 parameters.
+func kerasExampleCNN(_ random: RandomSource) throws -> Sequential {
+    try Sequential(inputShape: [1, 28, 28], layers: [
+        Conv2D(1, 32, kernelSize: 3, activation: .relu, random: random), MaxPool2D(2),
+        Conv2D(32, 64, kernelSize: 3, activation: .relu, random: random), MaxPool2D(2),
+        Flatten(), Dropout(0.5, random: random.fork()), Dense(1600, 10, initializer: .glorotUniform, random: random), Softmax(),
+    ])
+}
+
+/// Study project 4: the long step-by-step notebook's CNN, padding same, 389,130 parameters.
+func stepByStepCNN(_ random: RandomSource) throws -> Sequential {
+    try Sequential(inputShape: [1, 28, 28], layers: [
+        Conv2D(1, 32, kernelSize: 3, padding: .same, activation: .relu, random: random), MaxPool2D(2),
+        Conv2D(32, 64, kernelSize: 3, padding: .same, activation: .relu, random: random), MaxPool2D(2),
+        Conv2D(64, 128, kernelSize: 3, padding: .same, activation: .relu, random: random), MaxPool2D(2),
+        Conv2D(128, 128, kernelSize: 3, padding: .same, activation: .relu, random: random),
+        Flatten(), Dense(1152, 128, initializer: .glorotUniform, random: random), ReLU(), Dropout(0.4, random: random.fork()),
+        Dense(128, 10, initializer: .glorotUniform, random: random), Softmax(),
+    ])
 }
 
 public struct BenchmarkError: Error, CustomStringConvertible {

@@ -93,10 +93,13 @@ extension Session {
             guard model.outputShape.count == 3 else {
                 throw arguments.error("conv2d takes images, but the model outputs \(kerasShape(model.outputShape)) — start with: build input 28x28x1", positional: 0)
             }
+            // ReLU, sigmoid and tanh run inside the convolution, as in Keras (and faster); softmax stays a layer.
+            let name = arguments.text("activation") ?? "none"
+            let fused = Activation(rawValue: name)
             layers.append(Conv2D(model.outputShape[0], Int(count), kernelSize: arguments.integer("kernel") ?? 3,
-                                 padding: Padding(rawValue: arguments.text("padding") ?? "valid")!,
+                                 padding: Padding(rawValue: arguments.text("padding") ?? "valid")!, activation: fused,
                                  initializer: Initializer(rawValue: arguments.text("init") ?? "glorot")!, random: session.random))
-            if let activation = arguments.text("activation"), activation != "none" { layers.append(activationLayer(activation)) }
+            if fused == nil && name != "none" { layers.append(activationLayer(name)) }
         case "maxpool":
             let pool = size ?? 2
             guard pool >= 1, pool == pool.rounded() else {
