@@ -213,6 +213,8 @@ struct ConvolutionGradientTests {
     @Test func samePaddingEvenKernel() throws { try check(channels: 2, filters: 2, kernel: 2, padding: .same, height: 3, width: 5) }
     @Test func oddSizesBigKernel() throws { try check(channels: 3, filters: 2, kernel: 5, padding: .valid, height: 7, width: 5) }
     @Test func withSigmoidInside() throws { try check(channels: 2, filters: 2, kernel: 3, padding: .same, height: 4, width: 4, activation: .sigmoid) }
+    // Small maps and many filters take the one-product-per-batch path; the others, one per image.
+    @Test func batchProductPathWithTanh() throws { try check(channels: 2, filters: 4, kernel: 3, padding: .valid, height: 4, width: 4, activation: .tanh) }
     @Test func withTanhInside() throws { try check(channels: 1, filters: 3, kernel: 2, padding: .valid, height: 5, width: 4, activation: .tanh) }
 
     @Test func reluInsideEqualsAReLULayerAfter() {

@@ -78,11 +78,47 @@ public final class Conv2D: Layer {
         let g = geometry
         let patch = inputChannels * kernelSize * kernelSize
         resize(&columns, patch * g.columns)
-        resize(&product, filters * g.columns)
         x.scalars.withUnsafeBufferPointer { x in
             columns.withUnsafeMutableBufferPointer { cols in im2col(x.baseAddress!, cols.baseAddress!, g) }
         }
-        // product[F, N·Ho·Wo] = W[F, C·k·k] · columns[C·k·k, N·Ho·Wo] + b
+        var y = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
+        if g.outputArea >= 4 * filters {
+            // Large maps, few filters (a first layer): one product per image, written straight into
+            // N×F×Ho×Wo, bias and activation applied while the block is still in cache.
+            productPerImage(into: &y, g, patch)
+        } else {
+            productForBatch(into: &y, g, patch)
+        }
+        output = activation == nil ? .empty : y
+        return y
+    }
+
+    /// y[n] [F, Ho·Wo] = act(W[F, C·k·k] · columns[:, n's columns] + b), image by image.
+    private func productPerImage(into y: inout Tensor, _ g: Geometry, _ patch: Int) {
+        let (filters, area, activation) = (self.filters, g.outputArea, self.activation)
+        weight.value.scalars.withUnsafeBufferPointer { w in
+            bias.value.scalars.withUnsafeBufferPointer { b in
+                columns.withUnsafeBufferPointer { cols in
+                    y.scalars.withUnsafeMutableBufferPointer { y in
+                        let (w, b, cols, y) = (w.baseAddress!, b.baseAddress!, cols.baseAddress!, y.baseAddress!)
+                        parallelFor(g.batch) { images in
+                            for n in images {
+                                let out = y + n * filters * area
+                                for f in 0..<filters { (out + f * area).update(repeating: b[f], count: area) }
+                                BLAS.product(w, false, patch, cols + n * area, false, g.columns, out, area,
+                                             m: filters, n: area, k: patch, alpha: 1, beta: 1)
+                                activation?.apply(from: out, to: out, count: filters * area)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// product[F, N·Ho·Wo] = W · columns + b in one product, then copied to N×F×Ho×Wo with the activation.
+    private func productForBatch(into y: inout Tensor, _ g: Geometry, _ patch: Int) {
+        resize(&product, filters * g.columns)
         product.withUnsafeMutableBufferPointer { p in
             bias.value.scalars.withUnsafeBufferPointer { b in
                 for f in 0..<filters { (p.baseAddress! + f * g.columns).update(repeating: b[f], count: g.columns) }
@@ -93,12 +129,11 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        var y = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
         product.withUnsafeBufferPointer { p in
             y.scalars.withUnsafeMutableBufferPointer { y in
                 // [F, N, Ho·Wo] → [N, F, Ho·Wo], the activation applied on the way
                 let (source, target, area) = (p.baseAddress!, y.baseAddress!, g.outputArea)
-                let (filters, batch) = (self.filters, g.batch)
+                let (filters, batch, activation) = (self.filters, g.batch, self.activation)
                 parallelFor(filters) { range in
                     for f in range {
                         for n in 0..<batch {
@@ -113,8 +148,6 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        output = activation == nil ? .empty : y
-        return y
     }
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {

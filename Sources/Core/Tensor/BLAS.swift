@@ -41,11 +41,14 @@ public enum BLAS {
         }
     }
 
+    /// One single-threaded product with explicit leading dimensions, for callers that split work
+    /// themselves (a chunk of `parallelFor`).
     @inline(__always)
-    private static func product(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ lda: Int,
+    static func product(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ lda: Int,
                                 _ b: UnsafePointer<Float>, _ transposeB: Bool, _ ldb: Int,
                                 _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                 m: Int, n: Int, k: Int, alpha: Float, beta: Float) {
+        _ = singleThreadedBLAS
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
