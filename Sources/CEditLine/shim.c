@@ -1,16 +1,21 @@
 #include "CEditLine.h"
 #include <stdlib.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
 static volatile sig_atomic_t interrupted = 0;
+static pthread_t reader;
 
 static void on_interrupt(int signal_number) {
-    (void)signal_number;
     interrupted = 1;
+    /* The kernel may hand a Ctrl-C to any thread of the process (Foundation starts one). Only the
+       thread blocked in el_gets' read() needs interrupting, so pass the signal on to it. */
+    if (!pthread_equal(pthread_self(), reader)) pthread_kill(reader, signal_number);
 }
 
 void caderno_install_interrupt_handler(void) {
+    reader = pthread_self();
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;

@@ -70,8 +70,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Epochs per workload (default: the study project's own).")
     var epochs: Int?
 
-    @Option(help: "BLAS threads (default: OpenBLAS's choice).")
+    @Option(help: "Threads for matrix products and the work between them (default: the machine's cores).")
     var threads: Int?
+
+    @Option(help: "The seed every random choice draws from.")
+    var seed: UInt64 = 42
 
     @Option(help: "Directory holding the MNIST files (default: the data store's search).")
     var data: String?
@@ -101,7 +104,7 @@ struct Bench: ParsableCommand {
         }
         if downloading { standardError.write(Data("\n".utf8)) }   // end the progress line
         let dataset = try Dataset.load(.mnist, from: directory).scaled()
-        let benchmark = Benchmark(dataset: dataset)
+        let benchmark = Benchmark(dataset: dataset, seed: seed)
         let chosen = workload == "all" ? Benchmark.everyday.compactMap(Benchmark.workload(named:)) : [Benchmark.workload(named: workload)!]
         for workload in chosen {
             let setup = try benchmark.setup(workload)
@@ -127,7 +130,7 @@ struct Bench: ParsableCommand {
                 encoder.outputFormatting = [.sortedKeys]
                 say(String(data: try encoder.encode(result), encoding: .utf8)!)
             } else {
-                say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · inference %.0f samples/s · test accuracy %.2f%% · %d BLAS threads\n",
+                say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · inference %.0f samples/s · test accuracy %.2f%% · %d threads\n",
                            result.workload, result.epochs, result.epochSecondsMedian, result.samplesPerSecond,
                            result.trainingSamples, result.inferenceSamplesPerSecond, result.testAccuracy * 100, result.threads))
             }

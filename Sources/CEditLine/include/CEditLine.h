@@ -27,7 +27,8 @@ int caderno_history_load(History *list, const char *path);
 int caderno_history_save(History *list, const char *path);
 
 /// Ctrl-C: a SIGINT handler that only sets a flag (installed without SA_RESTART, so a blocking
-/// read at the prompt returns). The REPL and the training loop poll the flag.
+/// read at the prompt returns) and makes sure the calling thread — the one that will block in
+/// el_gets — is the one interrupted. The REPL and the training loop poll the flag.
 void caderno_install_interrupt_handler(void);
 /// Whether Ctrl-C was pressed since the last call; clears the flag.
 int caderno_take_interrupt(void);

@@ -8,6 +8,107 @@ public enum Block: Equatable, Sendable {
     /// Aligned "key: value" lines.
     case fields([Field])
     case table(Table)
+    /// Lines through points: loss curves, ROC curves.
+    case chart(Chart)
+    /// A matrix of shaded cells: the confusion matrix.
+    case heatmap(Heatmap)
+    /// Horizontal bars: class distributions, predicted probabilities.
+    case bars(BarChart)
+    /// Grayscale images with captions: digits.
+    case images(ImageGrid)
+}
+
+public struct Chart: Equatable, Sendable {
+    public struct Series: Equatable, Sendable {
+        public let name: String
+        public let points: [Point]
+        public init(_ name: String, _ points: [Point]) { self.name = name; self.points = points }
+    }
+
+    public struct Point: Equatable, Sendable {
+        public let x: Double
+        public let y: Double
+        public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    /// Fixed axis ranges (ROC curves live in [0, 1]²); nil: from the data.
+    public var xRange: ClosedRange<Double>?
+    public var yRange: ClosedRange<Double>?
+
+    public init(title: String, xLabel: String, yLabel: String, series: [Series],
+                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil) {
+        (self.title, self.xLabel, self.yLabel, self.series, self.xRange, self.yRange) = (title, xLabel, yLabel, series, xRange, yRange)
+    }
+
+    /// The ranges drawn: the fixed ones, or the data's, padded so a flat line is still visible.
+    public var bounds: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+        let points = series.flatMap(\.points)
+        func range(_ values: [Double]) -> ClosedRange<Double> {
+            guard let low = values.min(), let high = values.max() else { return 0...1 }
+            return low == high ? (low - 0.5)...(high + 0.5) : low...high
+        }
+        return (xRange ?? range(points.map(\.x)), yRange ?? range(points.map(\.y)))
+    }
+}
+
+public struct Heatmap: Equatable, Sendable {
+    public var title: String
+    public var rowTitle: String
+    public var columnTitle: String
+    public var rowLabels: [String]
+    public var columnLabels: [String]
+    /// Shading, 0…1 per cell.
+    public var shades: [[Double]]
+    /// What each cell says (e.g. the count).
+    public var cells: [[String]]
+
+    public init(title: String, rowTitle: String, columnTitle: String, rowLabels: [String], columnLabels: [String],
+                shades: [[Double]], cells: [[String]]) {
+        (self.title, self.rowTitle, self.columnTitle, self.rowLabels, self.columnLabels, self.shades, self.cells)
+            = (title, rowTitle, columnTitle, rowLabels, columnLabels, shades, cells)
+    }
+}
+
+public struct BarChart: Equatable, Sendable {
+    public var title: String
+    public var labels: [String]
+    public var values: [Double]
+    /// How each value is written beside its bar.
+    public var valueTexts: [String]
+    /// A bar to draw in the accent colour (the predicted class).
+    public var highlighted: Int?
+
+    public init(title: String, labels: [String], values: [Double], valueTexts: [String], highlighted: Int? = nil) {
+        (self.title, self.labels, self.values, self.valueTexts, self.highlighted) = (title, labels, values, valueTexts, highlighted)
+    }
+}
+
+public struct ImageGrid: Equatable, Sendable {
+    public struct Image: Equatable, Sendable {
+        public let width: Int
+        public let height: Int
+        /// Row by row, 0 (black) … 1 (white).
+        public let pixels: [Float]
+        public let caption: String
+        /// true: a right prediction (green), false: wrong (red), nil: neither.
+        public let correct: Bool?
+
+        public init(width: Int, height: Int, pixels: [Float], caption: String, correct: Bool? = nil) {
+            (self.width, self.height, self.pixels, self.caption, self.correct) = (width, height, pixels, caption, correct)
+        }
+    }
+
+    public var title: String
+    public var columns: Int
+    public var images: [Image]
+
+    public init(title: String, columns: Int, images: [Image]) {
+        (self.title, self.columns, self.images) = (title, columns, images)
+    }
 }
 
 public struct Field: Equatable, Sendable {

@@ -39,6 +39,14 @@ public struct TerminalRenderer: Sendable {
                 .joined(separator: "\n")
         case .table(let table):
             return render(table)
+        case .chart(let chart):
+            return render(chart)
+        case .heatmap(let heatmap):
+            return render(heatmap)
+        case .bars(let bars):
+            return render(bars)
+        case .images(let grid):
+            return render(grid)
         }
     }
 

@@ -23,12 +23,16 @@ public final class Session {
 
     public internal(set) var seed: UInt64 = 42
     var random = RandomSource(seed: 42)
-    var data: Data?
+    var data: Data? {
+        didSet { predictionCache = [:] }
+    }
     var model: Sequential?
     var compiled: Compiled?
     var augmentation: Augmentation?
     var history: [EpochRecord] = []
     var lastEvaluation: (split: String, result: Evaluation)?
+    /// Predictions per split for the current model and data; emptied whenever either changes.
+    var predictionCache: [String: Predictions] = [:]
     /// The lines of the commands that succeeded, in order (what an export replays).
     public internal(set) var transcript: [String] = []
     public internal(set) var wantsToQuit = false
@@ -82,6 +86,7 @@ public final class Session {
     /// The model changed: its optimizer and history belong to the old one.
     func modelChanged(_ model: Sequential) {
         self.model = model
+        predictionCache = [:]
         compiled = nil
         history = []
         lastEvaluation = nil
@@ -95,7 +100,7 @@ struct Command: Sendable {
 }
 
 extension Session {
-    static let commands: [Command] = dataCommands + modelCommands + trainingCommands + sessionCommands
+    static let commands: [Command] = dataCommands + modelCommands + trainingCommands + evaluationCommands + sessionCommands
 
     static func command(named name: String) -> Command? {
         commands.first { $0.spec.name == name || ($0.spec.name == "quit" && name == "exit") }

@@ -27,6 +27,7 @@ extension Session {
         }
         let trainer = Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random)
         let before = (weights: model.parameterValues(), optimizer: compiled.optimizer.state)
+        session.predictionCache = [:]   // the weights are about to change
         let token = CancellationToken()
         let firstEpoch = session.history.count
         let started = DispatchTime.now()

@@ -1,0 +1,148 @@
+import Foundation
+
+/// Pictures as standalone SVG documents (a browser shows them; the HTML export embeds them).
+/// Text blocks have no picture: `render` returns nil for them.
+public struct SVGRenderer: Sendable {
+    public init() {}
+
+    static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+    public func render(_ block: Block) -> String? {
+        switch block {
+        case .chart(let chart): render(chart)
+        case .heatmap(let heatmap): render(heatmap)
+        case .bars(let bars): render(bars)
+        case .images(let grid): render(grid)
+        case .text, .note, .fields, .table: nil
+        }
+    }
+
+    func render(_ chart: Chart) -> String {
+        let (width, height) = (640.0, 420.0)
+        let plot = (left: 70.0, top: 40.0, right: 620.0, bottom: 340.0)
+        let (xRange, yRange) = chart.bounds
+        func x(_ value: Double) -> Double { plot.left + (value - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * (plot.right - plot.left) }
+        func y(_ value: Double) -> Double { plot.bottom - (value - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * (plot.bottom - plot.top) }
+        var body = [text(chart.title, x: width / 2, y: 24, size: 16, anchor: "middle", bold: true)]
+        for i in 0...5 {
+            let (xValue, yValue) = (xRange.lowerBound + Double(i) / 5 * (xRange.upperBound - xRange.lowerBound),
+                                    yRange.lowerBound + Double(i) / 5 * (yRange.upperBound - yRange.lowerBound))
+            body.append(line(plot.left, y(yValue), plot.right, y(yValue), color: "#e6e6e6"))
+            body.append(line(x(xValue), plot.bottom, x(xValue), plot.bottom + 5, color: "#333"))
+            body.append(text(axisNumber(xValue), x: x(xValue), y: plot.bottom + 20, anchor: "middle"))
+            body.append(text(axisNumber(yValue), x: plot.left - 8, y: y(yValue) + 4, anchor: "end"))
+        }
+        body.append(line(plot.left, plot.bottom, plot.right, plot.bottom, color: "#333"))
+        body.append(line(plot.left, plot.top, plot.left, plot.bottom, color: "#333"))
+        body.append(text(chart.xLabel, x: (plot.left + plot.right) / 2, y: plot.bottom + 42, size: 13, anchor: "middle"))
+        body.append("<text x=\"18\" y=\"\(f((plot.top + plot.bottom) / 2))\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(f((plot.top + plot.bottom) / 2)))\">\(escape(chart.yLabel))</text>")
+        for (index, series) in chart.series.enumerated() {
+            let color = Self.colors[index % Self.colors.count]
+            let points = series.points.map { "\(f(x($0.x))),\(f(y($0.y)))" }.joined(separator: " ")
+            body.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>")
+            let column = Double(index % 5), row = Double(index / 5)
+            let (legendX, legendY) = (plot.left + column * 110, height - 28 + row * 16)
+            body.append(line(legendX, legendY - 4, legendX + 18, legendY - 4, color: color, width: 3))
+            body.append(text(series.name, x: legendX + 24, y: legendY, size: 11))
+        }
+        return document(width: width, height: height + (chart.series.count > 5 ? 16 : 0), body)
+    }
+
+    func render(_ heatmap: Heatmap) -> String {
+        let cell = 44.0
+        let (left, top) = (90.0, 70.0)
+        let width = left + cell * Double(heatmap.columnLabels.count) + 20
+        let height = top + cell * Double(heatmap.rowLabels.count) + 50
+        var body = [text(heatmap.title, x: width / 2, y: 24, size: 16, anchor: "middle", bold: true),
+                    text(heatmap.columnTitle, x: left + cell * Double(heatmap.columnLabels.count) / 2, y: 46, size: 13, anchor: "middle")]
+        body.append("<text x=\"20\" y=\"\(f(top + cell * Double(heatmap.rowLabels.count) / 2))\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 20 \(f(top + cell * Double(heatmap.rowLabels.count) / 2)))\">\(escape(heatmap.rowTitle))</text>")
+        for (column, label) in heatmap.columnLabels.enumerated() {
+            body.append(text(label, x: left + (Double(column) + 0.5) * cell, y: top - 8, anchor: "middle"))
+        }
+        for (row, label) in heatmap.rowLabels.enumerated() {
+            body.append(text(label, x: left - 8, y: top + (Double(row) + 0.5) * cell + 4, anchor: "end"))
+            for column in heatmap.columnLabels.indices {
+                let shade = min(max(heatmap.shades[row][column], 0), 1)
+                // White to dark blue, as matplotlib's "Blues".
+                let (r, g, b) = (247 - shade * 239, 251 - shade * 203, 255 - shade * 148)
+                let (cx, cy) = (left + Double(column) * cell, top + Double(row) * cell)
+                body.append("<rect x=\"\(f(cx))\" y=\"\(f(cy))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"rgb(\(Int(r)),\(Int(g)),\(Int(b)))\" stroke=\"#fff\"/>")
+                body.append("<text x=\"\(f(cx + cell / 2))\" y=\"\(f(cy + cell / 2 + 4))\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(shade > 0.55 ? "#fff" : "#000")\">\(escape(heatmap.cells[row][column]))</text>")
+            }
+        }
+        return document(width: width, height: height, body)
+    }
+
+    func render(_ bars: BarChart) -> String {
+        let labelWidth = Double((bars.labels.map(\.count).max() ?? 1) * 8 + 16)
+        let (barArea, rowHeight) = (420.0, 26.0)
+        let width = labelWidth + barArea + 90
+        let height = 50 + rowHeight * Double(bars.labels.count) + 10
+        let top = max(bars.values.max() ?? 1, 1e-12)
+        var body = [text(bars.title, x: width / 2, y: 24, size: 16, anchor: "middle", bold: true)]
+        for (index, label) in bars.labels.enumerated() {
+            let y = 44 + Double(index) * rowHeight
+            let length = bars.values[index] / top * barArea
+            let fill = index == bars.highlighted ? Self.colors[2] : Self.colors[0]
+            body.append(text(label, x: labelWidth - 8, y: y + rowHeight / 2 + 4, anchor: "end"))
+            body.append("<rect x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(length))\" height=\"\(f(rowHeight - 6))\" fill=\"\(fill)\"/>")
+            body.append(text(bars.valueTexts[index], x: labelWidth + length + 6, y: y + rowHeight / 2 + 4))
+        }
+        return document(width: width, height: height, body)
+    }
+
+    func render(_ grid: ImageGrid) -> String {
+        let scale = 4.0
+        guard let first = grid.images.first else { return document(width: 200, height: 60, [text(grid.title, x: 100, y: 30, anchor: "middle")]) }
+        let (cellWidth, cellHeight) = (Double(first.width) * scale + 24, Double(first.height) * scale + 40)
+        let columns = max(1, min(grid.columns, grid.images.count))
+        let rows = (grid.images.count + columns - 1) / columns
+        let width = cellWidth * Double(columns) + 16, height = 44 + cellHeight * Double(rows)
+        var body = [text(grid.title, x: width / 2, y: 26, size: 16, anchor: "middle", bold: true)]
+        for (index, image) in grid.images.enumerated() {
+            let (x0, y0) = (8 + Double(index % columns) * cellWidth + 12, 40 + Double(index / columns) * cellHeight)
+            body.append("<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(Double(image.width) * scale))\" height=\"\(f(Double(image.height) * scale))\" fill=\"#000\"/>")
+            for row in 0..<image.height {
+                for column in 0..<image.width {
+                    let value = min(max(image.pixels[row * image.width + column], 0), 1)
+                    guard value > 0.02 else { continue }   // black is the background already
+                    let gray = Int(value * 255)
+                    body.append("<rect x=\"\(f(x0 + Double(column) * scale))\" y=\"\(f(y0 + Double(row) * scale))\" width=\"\(f(scale))\" height=\"\(f(scale))\" fill=\"rgb(\(gray),\(gray),\(gray))\"/>")
+                }
+            }
+            let color = image.correct.map { $0 ? "#2ca02c" : "#d62728" } ?? "#000"
+            body.append("<text x=\"\(f(x0 + Double(image.width) * scale / 2))\" y=\"\(f(y0 + Double(image.height) * scale + 18))\" font-size=\"12\" text-anchor=\"middle\" fill=\"\(color)\">\(escape(image.caption))</text>")
+        }
+        return document(width: width, height: height, body)
+    }
+
+    // MARK: - Pieces
+
+    private func document(width: Double, height: Double, _ body: [String]) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="#fff"/>
+        \(body.joined(separator: "\n"))
+        </svg>
+
+        """
+    }
+
+    private func text(_ content: String, x: Double, y: Double, size: Int = 12, anchor: String = "start", bold: Bool = false) -> String {
+        "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\"\(bold ? " font-weight=\"bold\"" : "")>\(escape(content))</text>"
+    }
+
+    private func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double = 1) -> String {
+        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(color)\" stroke-width=\"\(f(width))\"/>"
+    }
+
+    private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+}
+
+/// Text made safe inside XML elements and attributes.
+func escape(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}

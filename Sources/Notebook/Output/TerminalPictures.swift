@@ -1,0 +1,224 @@
+import Foundation
+
+/// Charts, heatmaps, bars and digit images drawn with text: Unicode braille, blocks and shades on
+/// a capable terminal (with colour on a TTY), plain ASCII otherwise.
+extension TerminalRenderer {
+    /// Series colours (256-colour palette), close to matplotlib's first ten.
+    static let palette = [33, 208, 34, 160, 135, 94, 205, 245, 142, 37]
+
+    func color(_ text: String, palette index: Int) -> String {
+        style(text, "38;5;\(Self.palette[index % Self.palette.count])")
+    }
+
+    // MARK: - Line charts
+
+    func render(_ chart: Chart) -> String {
+        let (xRange, yRange) = chart.bounds
+        let yTexts = [yRange.upperBound, (yRange.lowerBound + yRange.upperBound) / 2, yRange.lowerBound].map(axisNumber)
+        let margin = (yTexts.map(\.count).max() ?? 1) + 1
+        let columns = max(10, min(width, 100) - margin - 2)
+        let rows = 12
+        var canvas = DotCanvas(columns: columns, rows: rows, unicode: unicode)
+        for (index, series) in chart.series.enumerated() {
+            let dots = series.points.map { point in
+                (x: Int(((point.x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * Double(canvas.dotWidth - 1)).rounded()),
+                 y: Int(((yRange.upperBound - point.y) / (yRange.upperBound - yRange.lowerBound) * Double(canvas.dotHeight - 1)).rounded()))
+            }
+            if dots.count == 1 { canvas.plot(dots[0].x, dots[0].y, series: index) }
+            for (from, to) in zip(dots, dots.dropFirst()) { canvas.line(from, to, series: index) }
+        }
+        let vertical = unicode ? "│" : "|", tick = unicode ? "┤" : "+", corner = unicode ? "└" : "+", horizontal = unicode ? "─" : "-"
+        var lines = [style(chart.title, "1")]
+        for row in 0..<rows {
+            let label = row == 0 ? yTexts[0] : row == rows / 2 ? yTexts[1] : row == rows - 1 ? yTexts[2] : ""
+            let axis = label.isEmpty ? vertical : tick
+            lines.append(String(repeating: " ", count: margin - label.count - 1) + label + " " + axis
+                         + canvas.row(row) { self.color($0, palette: $1) })
+        }
+        lines.append(String(repeating: " ", count: margin) + corner + String(repeating: horizontal, count: columns))
+        let (left, right) = (axisNumber(xRange.lowerBound), axisNumber(xRange.upperBound))
+        let middle = axisNumber((xRange.lowerBound + xRange.upperBound) / 2)
+        var ticks = String(repeating: " ", count: margin + 1) + left
+        let middleAt = margin + 1 + columns / 2 - middle.count / 2
+        ticks += String(repeating: " ", count: max(1, middleAt - ticks.count)) + middle
+        ticks += String(repeating: " ", count: max(1, margin + 1 + columns - right.count - ticks.count)) + right
+        lines.append(ticks)
+        lines.append(String(repeating: " ", count: margin + 1 + max(0, (columns - chart.xLabel.count) / 2)) + chart.xLabel
+                     + "   (y: \(chart.yLabel))")
+        let markers = unicode ? Array(repeating: "━━", count: DotCanvas.asciiMarks.count) : DotCanvas.asciiMarks.map { String($0) + String($0) }
+        // The legend, wrapped to the width.
+        var legend = String(repeating: " ", count: margin + 1), visible = margin + 1
+        for (index, series) in chart.series.enumerated() {
+            let entry = series.name.count + 3
+            if visible + entry > min(width, 100) && visible > margin + 1 {
+                lines.append(legend)
+                (legend, visible) = (String(repeating: " ", count: margin + 1), margin + 1)
+            }
+            legend += color(markers[index % markers.count], palette: index) + " " + series.name + "   "
+            visible += entry + 3
+        }
+        lines.append(legend)
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: - Heatmaps
+
+    func render(_ heatmap: Heatmap) -> String {
+        let cellWidth = max(heatmap.columnLabels.map(\.count).max() ?? 1, heatmap.cells.joined().map(\.count).max() ?? 1) + 2
+        let labelWidth = max(heatmap.rowLabels.map(\.count).max() ?? 1, 1) + 1
+        var lines = [style(heatmap.title, "1") + " — rows: \(heatmap.rowTitle), columns: \(heatmap.columnTitle)"]
+        lines.append(String(repeating: " ", count: labelWidth) + heatmap.columnLabels.map { pad($0, cellWidth) }.joined())
+        for (row, label) in heatmap.rowLabels.enumerated() {
+            let cells = heatmap.cells[row].enumerated().map { column, text in shaded(pad(text, cellWidth), heatmap.shades[row][column]) }
+            lines.append(pad(label, labelWidth - 1) + " " + cells.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A cell on a background from white to dark blue by `shade` (on a colour terminal); the text
+    /// switches to white where the background is dark.
+    private func shaded(_ text: String, _ shade: Double) -> String {
+        guard color else { return text }
+        let blues = [231, 195, 153, 117, 75, 33, 26, 19, 17]
+        let step = Int((min(max(shade, 0), 1) * Double(blues.count - 1)).rounded())
+        return "\u{1B}[48;5;\(blues[step]);38;5;\(step >= 5 ? 231 : 16)m\(text)\u{1B}[0m"
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+
+    // MARK: - Bars
+
+    func render(_ bars: BarChart) -> String {
+        let labelWidth = bars.labels.map(\.count).max() ?? 0
+        let valueWidth = bars.valueTexts.map(\.count).max() ?? 0
+        let barWidth = max(10, min(width, 100) - labelWidth - valueWidth - 4)
+        let top = max(bars.values.max() ?? 1, 1e-12)
+        let eighths = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        var lines = [style(bars.title, "1")]
+        for (index, label) in bars.labels.enumerated() {
+            let length = bars.values[index] / top * Double(barWidth)
+            var bar: String
+            if unicode {
+                let whole = Int(length), fraction = Int((length - Double(whole)) * 8)
+                bar = String(repeating: "█", count: whole) + (fraction > 0 ? eighths[fraction] : "")
+            } else {
+                bar = String(repeating: "#", count: Int(length.rounded()))
+            }
+            bar = index == bars.highlighted ? style(bar, "32") : color(bar, palette: 0)
+            let visible = unicode ? Int(length) + (Int((length - Double(Int(length))) * 8) > 0 ? 1 : 0) : Int(length.rounded())
+            lines.append(label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + (unicode ? " │" : " |") + bar
+                         + String(repeating: " ", count: max(0, barWidth - visible)) + " " + bars.valueTexts[index])
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: - Images
+
+    func render(_ grid: ImageGrid) -> String {
+        guard let first = grid.images.first else { return style(grid.title, "1") + "\n(no images)" }
+        let cellWidth = max(first.width, grid.images.map { $0.caption.count + 2 }.max() ?? 0) + 2
+        let perRow = max(1, min(grid.columns, min(width, 160) / cellWidth))
+        var lines = [style(grid.title, "1")]
+        for start in stride(from: 0, to: grid.images.count, by: perRow) {
+            let images = grid.images[start..<min(start + perRow, grid.images.count)]
+            let rendered = images.map(renderImage)
+            for line in 0..<(rendered.map(\.count).max() ?? 0) {
+                lines.append(rendered.map { image in
+                    (line < image.count ? image[line] : String(repeating: " ", count: first.width))
+                        + String(repeating: " ", count: cellWidth - first.width)
+                }.joined())
+            }
+            lines.append(images.map { image in
+                let mark = image.correct.map { $0 ? (unicode ? " ✓" : " ok") : (unicode ? " ✗" : " X") } ?? ""
+                let text = color ? image.caption : image.caption + mark
+                let padded = text.padding(toLength: cellWidth, withPad: " ", startingAt: 0)
+                return image.correct.map { style(padded, $0 ? "32" : "31") } ?? padded
+            }.joined())
+            lines.append("")
+        }
+        return lines.dropLast().joined(separator: "\n")
+    }
+
+    /// Two pixel rows per text line: the upper half block in the top pixel's gray over the bottom
+    /// pixel's (colour terminals), else a shade character for the pair's mean.
+    private func renderImage(_ image: ImageGrid.Image) -> [String] {
+        let ramp: [Character] = unicode ? [" ", "░", "▒", "▓", "█"] : Array(" .:-=+*#%@")
+        func pixel(_ row: Int, _ column: Int) -> Float {
+            row < image.height ? min(max(image.pixels[row * image.width + column], 0), 1) : 0
+        }
+        return stride(from: 0, to: image.height, by: 2).map { row in
+            (0..<image.width).map { column in
+                let (top, bottom) = (pixel(row, column), pixel(row + 1, column))
+                if color && unicode {
+                    return "\u{1B}[38;5;\(232 + Int(top * 23));48;5;\(232 + Int(bottom * 23))m▀"
+                }
+                return String(ramp[min(ramp.count - 1, Int((top + bottom) / 2 * Float(ramp.count)))])
+            }.joined() + (color && unicode ? "\u{1B}[0m" : "")
+        }
+    }
+}
+
+/// A grid of dots, two across and four down per character (braille), or one mark per character.
+struct DotCanvas {
+    static let asciiMarks: [Character] = Array("*o+x#@%&=~")
+    let columns: Int
+    let rows: Int
+    let unicode: Bool
+    private var bits: [UInt8]
+    private var owners: [Int?]
+
+    init(columns: Int, rows: Int, unicode: Bool) {
+        (self.columns, self.rows, self.unicode) = (columns, rows, unicode)
+        bits = [UInt8](repeating: 0, count: columns * rows)
+        owners = [Int?](repeating: nil, count: columns * rows)
+    }
+
+    var dotWidth: Int { columns * (unicode ? 2 : 1) }
+    var dotHeight: Int { rows * (unicode ? 4 : 1) }
+
+    mutating func plot(_ x: Int, _ y: Int, series: Int) {
+        guard x >= 0, y >= 0, x < dotWidth, y < dotHeight else { return }
+        let (column, row) = unicode ? (x / 2, y / 4) : (x, y)
+        if unicode {
+            // Braille dot numbering: columns 1-2-3-7 and 4-5-6-8.
+            let bit: [[UInt8]] = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
+            bits[row * columns + column] |= bit[y % 4][x % 2]
+        }
+        owners[row * columns + column] = series
+    }
+
+    /// A straight line of dots between two points (Bresenham).
+    mutating func line(_ from: (x: Int, y: Int), _ to: (x: Int, y: Int), series: Int) {
+        var (x, y) = from
+        let (dx, dy) = (abs(to.x - x), -abs(to.y - y))
+        let (sx, sy) = (x < to.x ? 1 : -1, y < to.y ? 1 : -1)
+        var error = dx + dy
+        while true {
+            plot(x, y, series: series)
+            if x == to.x && y == to.y { break }
+            let doubled = 2 * error
+            if doubled >= dy { error += dy; x += sx }
+            if doubled <= dx { error += dx; y += sy }
+        }
+    }
+
+    /// One text row; `paint` colours a character by the series that drew there last.
+    func row(_ row: Int, paint: (String, Int) -> String) -> String {
+        (0..<columns).map { column in
+            let index = row * columns + column
+            guard let owner = owners[index] else { return unicode ? "\u{2800}" : " " }
+            let character = unicode ? String(UnicodeScalar(0x2800 + UInt32(bits[index]))!)
+                : String(Self.asciiMarks[owner % Self.asciiMarks.count])
+            return paint(character, owner)
+        }.joined()
+    }
+}
+
+/// Short axis numbers: 0.5, 12, 1.2e+03.
+func axisNumber(_ x: Double) -> String {
+    if x == x.rounded() && abs(x) < 100_000 { return String(Int(x)) }
+    if abs(x) >= 0.01 && abs(x) < 100_000 { return String(format: "%.2f", x) }
+    return String(format: "%.1e", x)
+}

@@ -1,0 +1,280 @@
+import Core
+import Foundation
+
+extension Session {
+    static let evaluationCommands: [Command] = [metrics, roc, plot, show, predict]
+
+    static let splitOption = ArgumentSpec("on", .choice(["test", "validation", "train"]), default: "test", "which images")
+    static let fileOption = ArgumentSpec("to", .path, "write the picture to this .svg file instead")
+
+    static let metrics = Command(spec: CommandSpec(
+        "metrics", group: .evaluation,
+        summary: "accuracy, precision, recall and F1 per class (as scikit-learn), and the confusion matrix",
+        usage: "metrics [on=test|validation|train] [average=weighted|macro]",
+        example: "metrics on=test average=weighted",
+        options: [splitOption, ArgumentSpec("average", .choice(["weighted", "macro"]), default: "weighted",
+                                            "the average shown first: weighted by support, or plain mean")]
+    )) { session, arguments, output in
+        let (split, data, predictions) = try session.predictions(arguments)
+        let names = session.data!.dataset.classNames
+        let confusion = ConfusionMatrix(truth: data.labels, predicted: predictions.predicted, classCount: data.classCount)
+        let report = ClassificationReport(confusion)
+        let average = arguments.text("average") ?? "weighted"
+        let chosen = average == "macro" ? report.macro : report.weighted
+        output.emit(.fields([
+            Field("accuracy", percent(report.accuracy) + " of \(count(data.count)) \(split) images"),
+            Field("precision", percent(chosen.precision) + " (\(average) average)"),
+            Field("recall", percent(chosen.recall) + " (\(average) average)"),
+            Field("F1", percent(chosen.f1) + " (\(average) average)"),
+        ]))
+        func row(_ name: String, _ s: ClassificationReport.Scores) -> [String] {
+            [name, String(format: "%.4f", s.precision), String(format: "%.4f", s.recall), String(format: "%.4f", s.f1), String(s.support)]
+        }
+        let rows = zip(names, report.classes).map(row) + [["", "", "", "", ""],
+            ["accuracy", "", "", String(format: "%.4f", report.accuracy), String(confusion.total)],
+            row("macro avg", report.macro), row("weighted avg", report.weighted)]
+        output.emit(.table(Table(headers: ["", "precision", "recall", "f1-score", "support"], rows: rows,
+                                 alignments: [.right, .right, .right, .right, .right])))
+        output.emit(.heatmap(confusionHeatmap(confusion, names: names, split: split)))
+    }
+
+    static let roc = Command(spec: CommandSpec(
+        "roc", group: .evaluation,
+        summary: "ROC curves and AUC of each class against the rest, with macro and micro averages",
+        usage: "roc [on=test|validation|train] [to=FILE.svg]",
+        example: "roc on=test",
+        options: [splitOption, fileOption]
+    )) { session, arguments, output in
+        let (split, data, predictions) = try session.predictions(arguments)
+        let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
+        let names = session.data!.dataset.classNames
+        let rows = zip(names, analysis.aucs).map { name, auc in [name, auc.map { String(format: "%.4f", $0) } ?? "n/a"] }
+            + [["macro avg", analysis.macroAUC.map { String(format: "%.4f", $0) } ?? "n/a"],
+               ["micro avg", analysis.micro.map { String(format: "%.4f", $0.auc) } ?? "n/a"]]
+        output.emit(.table(Table(headers: ["class", "AUC"], rows: rows, alignments: [.right, .right])))
+        if analysis.aucs.contains(where: { $0 == nil }) {
+            output.emit(.note("n/a: a class with no \(split) images of its own has no ROC curve."))
+        }
+        try session.emitPicture(.chart(rocChart(analysis, names: names, split: split)), arguments, output)
+    }
+
+    static let plot = Command(spec: CommandSpec(
+        "plot", group: .evaluation,
+        summary: "draw the loss or accuracy curves, ROC curves, the confusion matrix or the class histogram",
+        usage: "plot loss|accuracy|roc|confusion|classes [on=test|validation|train] [to=FILE.svg]",
+        example: "plot loss",
+        positionals: [ArgumentSpec("what", .choice(["loss", "accuracy", "roc", "confusion", "classes"]),
+                                   "what to draw: loss, accuracy, roc, confusion or classes")],
+        required: 1,
+        options: [ArgumentSpec("on", .choice(["test", "validation", "train"]), default: "test (classes: train)", "which images"),
+                  fileOption]
+    )) { session, arguments, output in
+        let picture: Block
+        switch arguments.text("what")! {
+        case let curve where curve == "loss" || curve == "accuracy":
+            guard !session.history.isEmpty else { throw arguments.error("no training yet — train first, e.g. train epochs=5") }
+            let training: [Chart.Point] = session.history.map { .init(Double($0.epoch), curve == "loss" ? $0.loss : $0.accuracy) }
+            var series = [Chart.Series(curve, training)]
+            let validation = session.history.compactMap { record in
+                (curve == "loss" ? record.validationLoss : record.validationAccuracy).map { Chart.Point(Double(record.epoch), $0) }
+            }
+            if !validation.isEmpty { series.append(.init("val_" + curve, validation)) }
+            picture = .chart(Chart(title: curve == "loss" ? "Loss per epoch" : "Accuracy per epoch",
+                                   xLabel: "epoch", yLabel: curve, series: series))
+        case "roc":
+            let (split, data, predictions) = try session.predictions(arguments)
+            let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
+            picture = .chart(rocChart(analysis, names: session.data!.dataset.classNames, split: split))
+        case "confusion":
+            let (split, data, predictions) = try session.predictions(arguments)
+            let confusion = ConfusionMatrix(truth: data.labels, predicted: predictions.predicted, classCount: data.classCount)
+            picture = .heatmap(confusionHeatmap(confusion, names: session.data!.dataset.classNames, split: split))
+        default:   // classes
+            let split = arguments.text("on") ?? "train"
+            let data = try session.images(split, arguments)
+            let counts = data.classCounts
+            picture = .bars(BarChart(title: "Images per class (\(split), \(count(data.count)))",
+                                     labels: session.data!.dataset.classNames, values: counts.map(Double.init),
+                                     valueTexts: counts.map(count)))
+        }
+        try session.emitPicture(picture, arguments, output)
+    }
+
+    static let show = Command(spec: CommandSpec(
+        "show", group: .evaluation,
+        summary: "draw digits with their true and predicted labels: samples, errors, or one image",
+        usage: "show samples|errors [n=9] [on=test]  ·  show image INDEX [on=test]  ·  … [to=FILE.svg]",
+        example: "show errors n=9",
+        positionals: [ArgumentSpec("what", .choice(["samples", "errors", "image"]), "samples, errors or image INDEX"),
+                      ArgumentSpec("index", .number(.nonNegative), "the image's index")],
+        required: 1,
+        options: [ArgumentSpec("n", .integer(min: 1, max: 100), default: "9", "how many images", only: ["samples", "errors"]),
+                  splitOption, fileOption]
+    )) { session, arguments, output in
+        let split = arguments.text("on") ?? "test"
+        let data = try session.images(split, arguments)
+        let what = arguments.text("what")!
+        let n = arguments.integer("n") ?? 9
+        let predictions = session.model == nil ? nil : try session.predictions(arguments).predictions
+        if what == "errors" && predictions == nil { throw arguments.error("no model yet — errors are the images the model gets wrong") }
+        let indices: [Int]
+        let title: String
+        switch what {
+        case "image":
+            guard let index = arguments.integer("index") ?? arguments.number("index").map(Int.init) else {
+                throw arguments.error("'show image' needs the image's index, e.g. show image 42", positional: 0)
+            }
+            guard index < data.count else { throw arguments.error("the \(split) set has \(count(data.count)) images: 0 to \(data.count - 1)", positional: 1) }
+            indices = [index]
+            title = "\(split.capitalized) image \(index)"
+        case "errors":
+            let wrong = data.labels.indices.filter { predictions!.predicted[$0] != data.labels[$0] }
+            indices = Array(wrong.prefix(n))
+            title = "The first \(indices.count) of \(count(wrong.count)) \(split) images the model gets wrong"
+        default:
+            // A seeded draw, so a replayed notebook shows the same digits.
+            indices = Array(session.random.permutation(data.count).prefix(n))
+            title = "\(indices.count) \(split) images at random"
+        }
+        if arguments.has("index") && what != "image" { throw arguments.error("'show \(what)' takes no index; use n=", positional: 1) }
+        let grid = ImageGrid(title: title, columns: Int(Double(indices.count).squareRoot().rounded(.up)),
+                             images: indices.map { session.gridImage($0, of: data, predictions) })
+        try session.emitPicture(.images(grid), arguments, output)
+    }
+
+    static let predict = Command(spec: CommandSpec(
+        "predict", group: .evaluation,
+        summary: "one image and the probability the model gives each class",
+        usage: "predict INDEX [on=test]",
+        example: "predict 42",
+        positionals: [ArgumentSpec("index", .integer(min: 0), "the image's index")],
+        required: 1,
+        options: [splitOption]
+    )) { session, arguments, output in
+        let (split, data, predictions) = try session.predictions(arguments)
+        let index = arguments.integer("index")!
+        guard index < data.count else { throw arguments.error("the \(split) set has \(count(data.count)) images: 0 to \(data.count - 1)", positional: 0) }
+        let names = session.data!.dataset.classNames
+        let row = Array(predictions.probabilities[row: index]).map(Double.init)
+        let best = predictions.predicted[index]
+        output.emit(.images(ImageGrid(title: "\(split.capitalized) image \(index)", columns: 1,
+                                      images: [session.gridImage(index, of: data, predictions)])))
+        output.emit(.bars(BarChart(title: "Predicted probabilities", labels: names, values: row,
+                                   valueTexts: row.map { String(format: "%.1f%%", $0 * 100) }, highlighted: best)))
+        let truth = data.labels[index]
+        output.emit(.text("Predicted \(names[best]) with \(String(format: "%.1f%%", row[best] * 100)); the true label is \(names[truth])"
+                          + (best == truth ? "." : " — wrong.")))
+    }
+
+    // MARK: - Pictures
+
+    static func confusionHeatmap(_ confusion: ConfusionMatrix, names: [String], split: String) -> Heatmap {
+        Heatmap(title: "Confusion matrix (\(split))", rowTitle: "true", columnTitle: "predicted",
+                rowLabels: names, columnLabels: names, shades: confusion.rowNormalized,
+                cells: confusion.counts.map { $0.map(String.init) })
+    }
+
+    static func rocChart(_ analysis: ROCAnalysis, names: [String], split: String) -> Chart {
+        let curves = zip(names, analysis.curves).compactMap { name, curve in
+            curve.map { curve in
+                Chart.Series(String(format: "%@ (AUC %.3f)", name, curve.auc),
+                             zip(curve.falsePositiveRates, curve.truePositiveRates).map { Chart.Point($0, $1) })
+            }
+        }
+        return Chart(title: "ROC curves, one class against the rest (\(split))", xLabel: "false positive rate",
+                     yLabel: "true positive rate", series: curves, xRange: 0...1, yRange: 0...1)
+    }
+
+    /// Writes an SVG when the command says `to=FILE.svg`, else shows the picture.
+    func emitPicture(_ picture: Block, _ arguments: Arguments, _ output: OutputSink) throws {
+        guard let path = arguments.text("to") else {
+            output.emit(picture)
+            return
+        }
+        guard path.lowercased().hasSuffix(".svg") else { throw arguments.error("to= takes an .svg file name, got '\(path)'", at: "to") }
+        let svg = SVGRenderer().render(picture)!
+        let target = resolve(path)
+        do {
+            try writeAtomically(Foundation.Data(svg.utf8), to: target)
+        } catch {
+            throw arguments.error("cannot write \(target): \((error as NSError).localizedDescription)", at: "to")
+        }
+        output.emit(.note("Wrote \(path)."))
+    }
+}
+
+extension Session {
+    /// A model's predictions on one split: the class probabilities and the chosen classes.
+    struct Predictions {
+        let probabilities: Tensor   // [N, C]
+        let predicted: [Int]
+    }
+
+    /// The images of a split, by name.
+    func images(_ split: String, _ arguments: Arguments) throws -> LabeledData {
+        let data = try requireData(arguments)
+        switch split {
+        case "validation":
+            guard let validation = data.validation else { throw arguments.error("there is no validation set — split first, e.g. split validation=0.15", at: "on") }
+            return validation
+        case "train": return data.dataset.train
+        default: return data.dataset.test
+        }
+    }
+
+    /// The model's predictions on the split named by `on=` (default test), computed once per
+    /// model and data state.
+    func predictions(_ arguments: Arguments) throws -> (split: String, data: LabeledData, predictions: Predictions) {
+        let split = arguments.text("on") ?? "test"
+        let data = try images(split, arguments)
+        let model = try requireModel(arguments)
+        guard data.inputs.featuresPerSample == model.inputShape.reduce(1, *), model.outputShape == [data.classCount] else {
+            throw arguments.error("the model takes \(formatShape(model.inputShape)) and gives \(formatShape(model.outputShape)) values; the data has \(formatShape(data.sampleShape)) images of \(data.classCount) classes")
+        }
+        if let cached = predictionCache[split] { return (split, data, cached) }
+        let output = model.predict(data.inputs)
+        let probabilities: Tensor = switch model.layers.last {
+        case is Softmax: output
+        case is LogSoftmax: Tensor(shape: output.shape, scalars: output.scalars.map { Foundation.exp($0) })
+        default: Softmax().forward(output, training: false)   // logits
+        }
+        let predictions = Predictions(probabilities: probabilities, predicted: probabilities.argmaxPerRow())
+        predictionCache[split] = predictions
+        return (split, data, predictions)
+    }
+
+    /// One digit for a grid: pixels brought to 0…1 for display, captioned "true → predicted (p%)".
+    func gridImage(_ index: Int, of data: LabeledData, _ predictions: Predictions?) -> ImageGrid.Image {
+        let shape = data.sampleShape
+        let (height, width) = shape.count == 3 ? (shape[1], shape[2]) : (1, shape.reduce(1, *))
+        var pixels = Array(data.inputs[row: index].prefix(height * width))
+        switch self.data?.normalization {
+        case "scale": break
+        case "standardize":
+            let (low, high) = (pixels.min() ?? 0, pixels.max() ?? 1)
+            pixels = pixels.map { high > low ? ($0 - low) / (high - low) : 0 }
+        default: pixels = pixels.map { $0 / 255 }
+        }
+        let names = self.data!.dataset.classNames
+        let truth = data.labels[index]
+        guard let predictions else {
+            return ImageGrid.Image(width: width, height: height, pixels: pixels, caption: names[truth])
+        }
+        let guess = predictions.predicted[index]
+        let probability = predictions.probabilities.scalars[index * data.classCount + guess]
+        return ImageGrid.Image(width: width, height: height, pixels: pixels,
+                               caption: "\(names[truth]) → \(names[guess]) \(Int((probability * 100).rounded()))%",
+                               correct: guess == truth)
+    }
+}
+
+/// Writes to a temporary file beside `path`, then renames it into place: a reader never sees half a file.
+func writeAtomically(_ data: Foundation.Data, to path: String) throws {
+    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    try data.write(to: URL(fileURLWithPath: temporary))
+    guard rename(temporary, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(atPath: temporary)
+        throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno), userInfo: [NSLocalizedDescriptionKey: reason])
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML   // XMLParser, on Linux (libxml2)
+#endif
+import Testing
+@testable import Notebook
+
+@Suite struct PictureTests {
+    let chart = Chart(title: "Loss", xLabel: "epoch", yLabel: "loss",
+                      series: [.init("loss", [.init(1, 1.0), .init(2, 0.5), .init(3, 0.25)]),
+                               .init("val_loss", [.init(1, 0.9), .init(2, 0.6), .init(3, 0.55)])])
+    let heatmap = Heatmap(title: "Confusion", rowTitle: "true", columnTitle: "predicted", rowLabels: ["a", "b"],
+                          columnLabels: ["a", "b"], shades: [[1, 0], [0.25, 0.75]], cells: [["4", "0"], ["1", "3"]])
+    let bars = BarChart(title: "Classes", labels: ["cat", "dog"], values: [3, 1.5], valueTexts: ["3", "1.5"], highlighted: 0)
+    let grid = ImageGrid(title: "Digits", columns: 2, images: [
+        .init(width: 2, height: 2, pixels: [0, 1, 1, 0], caption: "1 → 1 99%", correct: true),
+        .init(width: 2, height: 2, pixels: [1, 1, 0, 0], caption: "7 → 1 60%", correct: false),
+    ])
+
+    @Test func brailleChartWithAxesAndLegend() {
+        let text = TerminalRenderer(width: 60).render(.chart(chart))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "Loss")
+        #expect(lines[1].hasPrefix("   1 ┤"))                    // the top of the y range
+        #expect(lines.contains { $0.hasPrefix("0.25 ┤") })        // and its bottom
+        #expect(text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille dots")
+        #expect(lines.last!.contains("━━ loss") && lines.last!.contains("━━ val_loss"))
+        #expect(lines.allSatisfy { $0.count <= 60 })
+    }
+
+    @Test func asciiChartWhenTheTerminalCannotShowUnicode() {
+        let text = TerminalRenderer(width: 60, unicode: false).render(.chart(chart))
+        #expect(text.allSatisfy { $0.isASCII })
+        #expect(text.contains("*") && text.contains("o"))
+        #expect(text.contains("** loss") && text.contains("oo val_loss"))
+    }
+
+    @Test func heatmapBarsAndImagesInText() {
+        #expect(TerminalRenderer().render(.heatmap(heatmap)) == "Confusion — rows: true, columns: predicted\n    a  b\na   4  0\nb   1  3")
+        let colored = TerminalRenderer(color: true).render(.heatmap(heatmap))
+        #expect(colored.contains("\u{1B}[48;5;17;38;5;231m  4\u{1B}[0m"), "the full cell is darkest, with white text")
+        let barText = TerminalRenderer(width: 40).render(.bars(bars)).split(separator: "\n").map(String.init)
+        #expect(barText[1].hasPrefix("cat │████"))
+        #expect(barText[1].hasSuffix(" 3") && barText[2].hasSuffix(" 1.5"))
+        let images = TerminalRenderer(width: 80, unicode: false).render(.images(grid))
+        // One text row per two pixel rows: the mean of (0, 1) and of (1, 0) is 0.5, the middle of the ramp.
+        #expect(images == "Digits\n++           ++           \n1 → 1 99% ok 7 → 1 60% X  ")
+        let half = TerminalRenderer(width: 80, color: true).render(.images(grid))
+        #expect(half.contains("\u{1B}[38;5;232;48;5;255m▀"), "black over white: the top pixel is the foreground")
+        #expect(half.contains("\u{1B}[31m"), "a wrong prediction in red")
+    }
+
+    @Test(arguments: ["chart", "heatmap", "bars", "images"])
+    func svgDocumentsAreWellFormed(_ kind: String) throws {
+        let block: Block = switch kind {
+        case "chart": .chart(chart)
+        case "heatmap": .heatmap(heatmap)
+        case "bars": .bars(bars)
+        default: .images(grid)
+        }
+        let svg = try #require(SVGRenderer().render(block))
+        let parser = XMLParser(data: Data(svg.utf8))
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(SVGRenderer().render(.text("no picture")) == nil)
+    }
+
+    @Test func svgDrawsEverySeriesAndEscapesText() throws {
+        let svg = try #require(SVGRenderer().render(.chart(Chart(title: "a < b & c", xLabel: "x", yLabel: "y", series: chart.series))))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
+        #expect(svg.contains("a &lt; b &amp; c"))
+        let cells = try #require(SVGRenderer().render(.heatmap(heatmap)))
+        #expect(cells.components(separatedBy: "<rect").count - 1 == 1 + 4, "the background and one square per cell")
+    }
+}
+
+@Suite struct EvaluationCommandTests {
+    /// A trained model on the tiny dataset, with a validation split.
+    func trained() throws -> SessionHarness {
+        let h = try SessionHarness()
+        try h.run("load idx .", "normalize", "split validation=0.2", "build mlp 36-8-3", "compile lr=0.1", "train epochs=6 batch=8")
+        return h
+    }
+
+    @Test func metricsReportAndConfusionMatrix() throws {
+        let h = try trained()
+        let text = try h.run("metrics")
+        #expect(text.hasPrefix("accuracy   100.00% of 30 test images\nprecision  100.00% (weighted average)"))
+        #expect(text.contains("           0      1.0000   1.0000     1.0000        10"))
+        #expect(text.contains("weighted avg      1.0000   1.0000     1.0000        30"))
+        #expect(text.contains("Confusion matrix (test) — rows: true, columns: predicted\n     0   1   2\n0   10   0   0"))
+        #expect(try h.run("metrics on=validation average=macro").contains("(macro average)"))
+    }
+
+    @Test func rocTableAndCurves() throws {
+        let h = try trained()
+        let text = try h.run("roc")
+        #expect(text.contains("macro avg   1.0000") && text.contains("micro avg   1.0000"))
+        #expect(text.contains("ROC curves, one class against the rest (test)"))
+    }
+
+    @Test func plotsNeedWhatTheyDraw() throws {
+        let h = try SessionHarness()
+        try h.run("load idx .")
+        #expect(h.failure("plot loss") == "no training yet — train first, e.g. train epochs=5")
+        #expect(h.failure("plot confusion") == "no model yet — try: build mlp 784-128-64-10")
+        #expect(try h.run("plot classes").hasPrefix("Images per class (train, 90)\n0 │"))
+        try h.run("normalize", "build mlp 36-8-3", "compile lr=0.1", "train epochs=2 batch=16")
+        #expect(try h.run("plot loss").hasPrefix("Loss per epoch"))
+        #expect(try h.run("plot accuracy").contains("━━ accuracy"))
+    }
+
+    @Test func showAndPredictDrawDigits() throws {
+        let h = try trained()
+        let samples = try h.run("show samples n=4")
+        #expect(samples.hasPrefix("4 test images at random"))
+        #expect(samples.contains("✓"))
+        #expect(try h.run("show errors").hasPrefix("The first 0 of 0 test images the model gets wrong"))
+        #expect(try h.run("show image 5 on=train").hasPrefix("Train image 5"))
+        #expect(h.failure("show image 30") == "the test set has 30 images: 0 to 29")
+        #expect(h.failure("show image") == "'show image' needs the image's index, e.g. show image 42")
+        let predicted = try h.run("predict 3")
+        #expect(predicted.contains("Predicted probabilities\n0 │"))
+        #expect(predicted.hasSuffix("Predicted 0 with " + predicted.components(separatedBy: "Predicted 0 with ").last!))
+        #expect(predicted.contains("the true label is 0."))
+    }
+
+    @Test func picturesGoToSVGFilesAtomically() throws {
+        let h = try trained()
+        #expect(h.failure("plot confusion to=missing/confusion.svg")?.hasPrefix("cannot write \(h.directory.path)/missing/confusion.svg") == true)
+        let path = h.directory.path + "/confusion.svg"
+        #expect(try h.run("plot confusion to=confusion.svg") == "Wrote confusion.svg.")
+        let svg = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(XMLParser(data: svg).parse())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".tmp-") }.isEmpty)
+        #expect(h.failure("plot loss to=loss.png") == "to= takes an .svg file name, got 'loss.png'")
+        #expect(try h.run("show errors to=errors.svg") == "Wrote errors.svg.")
+    }
+}
