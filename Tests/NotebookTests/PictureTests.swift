@@ -137,3 +137,17 @@ import Testing
         #expect(try h.run("show errors to=errors.svg") == "Wrote errors.svg.")
     }
 }
+
+@Suite struct TickTests {
+    func same(_ a: [Double], _ b: [Double]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-9 }
+    }
+
+    @Test func ticksAreRoundNumbers() {
+        #expect(same(niceTicks(1...5), [1, 2, 3, 4, 5]))
+        #expect(same(niceTicks(0...1), [0, 0.2, 0.4, 0.6, 0.8, 1]))
+        #expect(same(niceTicks(1...30), [5, 10, 15, 20, 25, 30]))
+        #expect(same(niceTicks(0.6...2.26), [1, 1.5, 2]))
+        #expect(same(niceTicks(3...3), [3]))
+    }
+}

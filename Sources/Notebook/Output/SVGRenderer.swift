@@ -19,19 +19,19 @@ public struct SVGRenderer: Sendable {
     }
 
     func render(_ chart: Chart) -> String {
-        let (width, height) = (640.0, 420.0)
+        let (width, height) = (640.0, 430.0)
         let plot = (left: 70.0, top: 40.0, right: 620.0, bottom: 340.0)
         let (xRange, yRange) = chart.bounds
         func x(_ value: Double) -> Double { plot.left + (value - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * (plot.right - plot.left) }
         func y(_ value: Double) -> Double { plot.bottom - (value - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * (plot.bottom - plot.top) }
         var body = [text(chart.title, x: width / 2, y: 24, size: 16, anchor: "middle", bold: true)]
-        for i in 0...5 {
-            let (xValue, yValue) = (xRange.lowerBound + Double(i) / 5 * (xRange.upperBound - xRange.lowerBound),
-                                    yRange.lowerBound + Double(i) / 5 * (yRange.upperBound - yRange.lowerBound))
+        for yValue in niceTicks(yRange) {
             body.append(line(plot.left, y(yValue), plot.right, y(yValue), color: "#e6e6e6"))
+            body.append(text(axisNumber(yValue), x: plot.left - 8, y: y(yValue) + 4, anchor: "end"))
+        }
+        for xValue in niceTicks(xRange) {
             body.append(line(x(xValue), plot.bottom, x(xValue), plot.bottom + 5, color: "#333"))
             body.append(text(axisNumber(xValue), x: x(xValue), y: plot.bottom + 20, anchor: "middle"))
-            body.append(text(axisNumber(yValue), x: plot.left - 8, y: y(yValue) + 4, anchor: "end"))
         }
         body.append(line(plot.left, plot.bottom, plot.right, plot.bottom, color: "#333"))
         body.append(line(plot.left, plot.top, plot.left, plot.bottom, color: "#333"))
@@ -42,7 +42,7 @@ public struct SVGRenderer: Sendable {
             let points = series.points.map { "\(f(x($0.x))),\(f(y($0.y)))" }.joined(separator: " ")
             body.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>")
             let column = Double(index % 5), row = Double(index / 5)
-            let (legendX, legendY) = (plot.left + column * 110, height - 28 + row * 16)
+            let (legendX, legendY) = (plot.left + column * 110, plot.bottom + 66 + row * 16)
             body.append(line(legendX, legendY - 4, legendX + 18, legendY - 4, color: color, width: 3))
             body.append(text(series.name, x: legendX + 24, y: legendY, size: 11))
         }
@@ -145,4 +145,21 @@ public struct SVGRenderer: Sendable {
 func escape(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}
+
+/// Round tick values across `range`: steps of 1, 2 or 5 times a power of ten, about `count` of them.
+func niceTicks(_ range: ClosedRange<Double>, count: Int = 5) -> [Double] {
+    let span = range.upperBound - range.lowerBound
+    guard span > 0, span.isFinite else { return [range.lowerBound] }
+    let rough = span / Double(count)
+    let power = pow(10, (log10(rough)).rounded(.down))
+    // The 1-2-5 step whose number of ticks comes nearest `count`.
+    let step = [1.0, 2, 5, 10].map { $0 * power }.min { abs(span / $0 - Double(count)) < abs(span / $1 - Double(count)) }!
+    var ticks: [Double] = []
+    var tick = (range.lowerBound / step).rounded(.up) * step
+    while tick <= range.upperBound + step * 1e-9 {
+        ticks.append(abs(tick) < step * 1e-9 ? 0 : tick)
+        tick += step
+    }
+    return ticks
 }
