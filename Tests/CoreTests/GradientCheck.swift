@@ -42,6 +42,26 @@ enum GradientCheck {
         #expect(analytic.shape == x.shape, sourceLocation: sourceLocation)
         #expect(maxRelativeError(analytic.scalars, numeric) < tolerance, sourceLocation: sourceLocation)
     }
+
+    /// Checks a layer with parameters: the gradient of L = Σ layer(x) ⊙ r with respect to the
+    /// input and to every parameter, each against finite differences.
+    static func checkLayerGradients(_ layer: any Layer, _ x: Tensor, sourceLocation: SourceLocation = #_sourceLocation) {
+        let y = layer.forward(x, training: true)
+        let r = randomTensor(y.shape, seed: 3)
+        for parameter in layer.parameters { parameter.zeroGradient() }
+        let dx = layer.backward(r)
+        let numericInput = numeric(x) { dot(layer.forward($0, training: true), r) }
+        #expect(maxRelativeError(dx.scalars, numericInput) < 2e-3, "input", sourceLocation: sourceLocation)
+        for parameter in layer.parameters {
+            let original = parameter.value
+            let numeric = numeric(original) { perturbed in
+                parameter.value = perturbed
+                defer { parameter.value = original }
+                return dot(layer.forward(x, training: true), r)
+            }
+            #expect(maxRelativeError(parameter.gradient.scalars, numeric) < 2e-3, "\(parameter.name)", sourceLocation: sourceLocation)
+        }
+    }
 }
 
 @Suite("Layer gradients against finite differences")
@@ -49,24 +69,7 @@ struct LayerGradientTests {
     let x = GradientCheck.randomTensor([4, 5], seed: 1)
 
     @Test func denseInputWeightAndBias() {
-        let layer = Dense(5, 3, initializer: .glorotUniform, random: RandomSource(seed: 2))
-        let r = GradientCheck.randomTensor([4, 3], seed: 3)
-        _ = layer.forward(x, training: true)
-        layer.weight.zeroGradient(); layer.bias.zeroGradient()
-        let dx = layer.backward(r)
-
-        let numericInput = GradientCheck.numeric(x) { GradientCheck.dot(layer.forward($0, training: true), r) }
-        #expect(GradientCheck.maxRelativeError(dx.scalars, numericInput) < 2e-3)
-
-        for parameter in layer.parameters {
-            let original = parameter.value
-            let numeric = GradientCheck.numeric(original) { perturbed in
-                parameter.value = perturbed
-                defer { parameter.value = original }
-                return GradientCheck.dot(layer.forward(x, training: true), r)
-            }
-            #expect(GradientCheck.maxRelativeError(parameter.gradient.scalars, numeric) < 2e-3, "\(parameter.name)")
-        }
+        GradientCheck.checkLayerGradients(Dense(5, 3, initializer: .glorotUniform, random: RandomSource(seed: 2)), x)
     }
 
     @Test func denseAccumulatesGradientsAndCanSkipInputGradient() {
@@ -188,24 +191,8 @@ struct ConvolutionGradientTests {
         let layer = Conv2D(channels, filters, kernelSize: kernel, padding: padding, activation: activation, random: RandomSource(seed: 2))
         let x = GradientCheck.randomTensor([2, channels, height, width], seed: 1)
         let outputShape = try layer.outputShape(for: [channels, height, width])
-        let y = layer.forward(x, training: true)
-        #expect(y.shape == [2] + outputShape, sourceLocation: sourceLocation)
-        let r = GradientCheck.randomTensor(y.shape, seed: 3)
-        layer.weight.zeroGradient(); layer.bias.zeroGradient()
-        let dx = layer.backward(r)
-
-        let numericInput = GradientCheck.numeric(x) { GradientCheck.dot(layer.forward($0, training: true), r) }
-        #expect(GradientCheck.maxRelativeError(dx.scalars, numericInput) < 2e-3, "input", sourceLocation: sourceLocation)
-        for parameter in layer.parameters {
-            let original = parameter.value
-            let numeric = GradientCheck.numeric(original) { perturbed in
-                parameter.value = perturbed
-                defer { parameter.value = original }
-                return GradientCheck.dot(layer.forward(x, training: true), r)
-            }
-            #expect(GradientCheck.maxRelativeError(parameter.gradient.scalars, numeric) < 2e-3, "\(parameter.name)",
-                    sourceLocation: sourceLocation)
-        }
+        #expect(layer.forward(x, training: true).shape == [2] + outputShape, sourceLocation: sourceLocation)
+        GradientCheck.checkLayerGradients(layer, x, sourceLocation: sourceLocation)
     }
 
     @Test func validPadding() throws { try check(channels: 1, filters: 3, kernel: 3, padding: .valid, height: 6, width: 5) }
