@@ -49,17 +49,16 @@ extension Session {
                 output.emit(.text(epochLine(record, of: epochs)))
             }
         }
+        // validation= holds out the last fraction for this run only, as Keras's validation_split.
+        var (train, validation) = (data.dataset.train, data.validation)
+        if let fraction = arguments.number("validation") {
+            (train, validation) = train.split(validationFraction: fraction, method: .last, random: session.random)
+        }
         let result: TrainingResult
         do {
-            if let fraction = arguments.number("validation") {
-                result = try trainer.fit(data.dataset.train, validationSplit: fraction, epochs: epochs, batchSize: batchSize,
-                                         shuffle: arguments.flag("shuffle") ?? true, augmentation: session.augmentation,
-                                         earlyStopping: earlyStopping, cancellation: token, onEvent: onEvent)
-            } else {
-                result = try trainer.fit(data.dataset.train, validation: data.validation, epochs: epochs, batchSize: batchSize,
-                                         shuffle: arguments.flag("shuffle") ?? true, augmentation: session.augmentation,
-                                         earlyStopping: earlyStopping, cancellation: token, onEvent: onEvent)
-            }
+            result = try trainer.fit(train, validation: validation, epochs: epochs, batchSize: batchSize,
+                                     shuffle: arguments.flag("shuffle") ?? true, augmentation: session.augmentation,
+                                     earlyStopping: earlyStopping, cancellation: token, onEvent: onEvent)
         } catch let error as TrainingError {
             output.progress(nil)
             model.restore(before.weights)
@@ -77,7 +76,7 @@ extension Session {
         case .completed:
             output.emit(.note("\(epochs) epoch\(epochs == 1 ? "" : "s") in \(total)."))
         case .stoppedEarly:
-            output.emit(.note("Stopped early after epoch \(result.history.count): the \(data.validation != nil || arguments.has("validation") ? "validation " : "")loss has not improved for \(earlyStopping!.patience) epoch\(earlyStopping!.patience == 1 ? "" : "s")."))
+            output.emit(.note("Stopped early after epoch \(result.history.count): the \(validation != nil ? "validation " : "")loss has not improved for \(earlyStopping!.patience) epoch\(earlyStopping!.patience == 1 ? "" : "s")."))
         case .cancelled:
             output.progress(nil)
             output.emit(.note("Interrupted in epoch \(lastBatch.epoch), after batch \(lastBatch.batch): the model keeps every step it took; the history keeps the \(result.history.count) whole epoch\(result.history.count == 1 ? "" : "s")."))
