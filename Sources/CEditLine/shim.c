@@ -33,6 +33,7 @@ int caderno_take_interrupt(void) {
 typedef struct {
     char *prompt;
     void *client;
+    int line_interrupted;
 } caderno_el_state;
 
 static caderno_el_state *state_of(EditLine *editor) {
@@ -46,6 +47,17 @@ static char *prompt_function(EditLine *editor) {
     return state && state->prompt ? state->prompt : "";
 }
 
+/* Ctrl-C while editing: show ^C and end the line; the caller discards it (see below). */
+static unsigned char interrupt_line(EditLine *editor, int key) {
+    (void)key;
+    caderno_el_state *state = state_of(editor);
+    if (state) state->line_interrupted = 1;
+    FILE *out = NULL;
+    el_get(editor, EL_GETFP, 1, &out);
+    if (out) { fputs("^C\n", out); fflush(out); }
+    return CC_NEWLINE;
+}
+
 EditLine *caderno_el_open(const char *program, const char *prompt) {
     EditLine *editor = el_init(program, stdin, stdout, stderr);
     if (!editor) return NULL;
@@ -56,6 +68,12 @@ EditLine *caderno_el_open(const char *program, const char *prompt) {
     el_set(editor, EL_PROMPT, prompt_function);
     el_set(editor, EL_EDITOR, "emacs");
     el_set(editor, EL_BIND, "^R", "em-inc-search-prev", NULL);
+    /* While a line is edited, Ctrl-C is a key, not a signal: libedit retries a read() that a
+       signal interrupts, so a SIGINT at the prompt may or may not end el_gets. Outside editing
+       the terminal keeps isig, and Ctrl-C during training stays a signal. */
+    el_set(editor, EL_SETTY, "-d", "-isig", NULL);
+    el_set(editor, EL_ADDFN, "caderno-interrupt", "Abandon the line", interrupt_line);
+    el_set(editor, EL_BIND, "^C", "caderno-interrupt", NULL);
     el_source(editor, NULL); /* the user's ~/.editrc, as every libedit program does */
     return editor;
 }
@@ -78,6 +96,14 @@ int caderno_el_bind(EditLine *editor, const char *name, const char *help, const 
                     caderno_el_command function) {
     if (el_set(editor, EL_ADDFN, name, help, function) != 0) return -1;
     return el_set(editor, EL_BIND, key, name, NULL);
+}
+
+int caderno_el_take_line_interrupt(EditLine *editor) {
+    caderno_el_state *state = state_of(editor);
+    if (!state) return 0;
+    int was = state->line_interrupted;
+    state->line_interrupted = 0;
+    return was;
 }
 
 void caderno_el_set_client(EditLine *editor, void *client) {

@@ -75,7 +75,7 @@ extension BinaryTests {
         #expect(terminal.waitFor("\u{07}"))
         let mark = terminal.end
         terminal.type("\u{03}")
-        #expect(terminal.waitFor("^C", after: mark))
+        #expect(terminal.waitFor("^C", after: mark), "screen: \(terminal.screen.debugDescription)")
         terminal.type("seed 5\r")
         #expect(terminal.waitFor("Seed 5:", after: mark))
         #expect(!terminal.screen[mark...].contains("Seed 99"), "the interrupted line did not run")

@@ -15,6 +15,8 @@ void caderno_el_set_prompt(EditLine *editor, const char *prompt);
 /// Binds `key` (e.g. "^I") to a named command implemented by `function`.
 int caderno_el_bind(EditLine *editor, const char *name, const char *help, const char *key,
                     caderno_el_command function);
+/// Whether the last line ended with Ctrl-C (to be discarded); clears the mark.
+int caderno_el_take_line_interrupt(EditLine *editor);
 /// Stores an opaque pointer that a command callback gets back with caderno_el_client.
 void caderno_el_set_client(EditLine *editor, void *client);
 void *caderno_el_client(EditLine *editor);

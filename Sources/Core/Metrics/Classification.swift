@@ -69,8 +69,3 @@ extension ClassificationReport {
         return Scores(precision: mean(\.precision), recall: mean(\.recall), f1: mean(\.f1), support: total)
     }
 }
-
-extension LabeledData {
-    /// How many samples of each class, as a histogram shows them.
-    public func classDistribution() -> [Int] { classCounts }
-}

@@ -45,6 +45,7 @@ final class LineEditor {
             return .endOfInput
         }
         _ = caderno_take_interrupt()
+        if caderno_el_take_line_interrupt(editor) != 0 { return .interrupted }   // Ctrl-C: drop the line
         var line = String(cString: raw)
         if line.hasSuffix("\n") { line.removeLast() }
         return .line(line)

@@ -32,7 +32,7 @@ public final class REPL {
                 sink.write("\n")
                 return 0
             case .interrupted:
-                sink.write("^C\n")
+                break   // the editor has shown ^C and ended the line; a fresh prompt follows
             case .line(let line):
                 editor.remember(line)
                 _ = caderno_take_interrupt()   // a Ctrl-C typed before Enter does not stop what comes next

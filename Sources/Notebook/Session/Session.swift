@@ -7,7 +7,6 @@ public final class Session {
     /// The data as prepared so far.
     struct Data {
         var dataset: Dataset             // its `train` is what remains after a split
-        var directory: String
         var validation: LabeledData?
         var splitDescription: String?
         var normalization: String?       // what `normalize` did, once it has
@@ -30,7 +29,6 @@ public final class Session {
     var compiled: Compiled?
     var augmentation: Augmentation?
     var history: [EpochRecord] = []
-    var lastEvaluation: (split: String, result: Evaluation)?
     /// Predictions per split for the current model and data; emptied whenever either changes.
     var predictionCache: [String: Predictions] = [:]
     /// The lines of the commands that succeeded, in order (what an export replays).
@@ -89,7 +87,6 @@ public final class Session {
         predictionCache = [:]
         compiled = nil
         history = []
-        lastEvaluation = nil
     }
 }
 

@@ -70,7 +70,6 @@ extension Session {
             EpochRecord(epoch: firstEpoch + record.epoch, loss: record.loss, accuracy: record.accuracy,
                         validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy, seconds: record.seconds)
         }
-        session.lastEvaluation = nil
         let total = formatDuration(seconds(since: started))
         switch result.ending {
         case .completed:
@@ -110,7 +109,6 @@ extension Session {
             throw arguments.error(error.description)
         }
         let result = trainer.evaluate(images)
-        session.lastEvaluation = (split, result)
         output.emit(.fields([Field(split, String(format: "loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
     }
 
