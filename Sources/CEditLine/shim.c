@@ -1,26 +1,22 @@
 #include "CEditLine.h"
 #include <stdlib.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
 static volatile sig_atomic_t interrupted = 0;
-static pthread_t reader;
 
+/* Whichever thread the kernel hands the signal to, the flag is the process's. */
 static void on_interrupt(int signal_number) {
+    (void)signal_number;
     interrupted = 1;
-    /* The kernel may hand a Ctrl-C to any thread of the process (Foundation starts one). Only the
-       thread blocked in el_gets' read() needs interrupting, so pass the signal on to it. */
-    if (!pthread_equal(pthread_self(), reader)) pthread_kill(reader, signal_number);
 }
 
 void caderno_install_interrupt_handler(void) {
-    reader = pthread_self();
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;   /* no SA_RESTART: el_gets' read() is interrupted */
+    action.sa_flags = 0;
     sigaction(SIGINT, &action, NULL);
 }
 

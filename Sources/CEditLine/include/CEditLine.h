@@ -28,9 +28,8 @@ int caderno_history_enter(History *list, const char *line);
 int caderno_history_load(History *list, const char *path);
 int caderno_history_save(History *list, const char *path);
 
-/// Ctrl-C: a SIGINT handler that only sets a flag (installed without SA_RESTART, so a blocking
-/// read at the prompt returns) and makes sure the calling thread — the one that will block in
-/// el_gets — is the one interrupted. The REPL and the training loop poll the flag.
+/// Ctrl-C outside the prompt (during training): a SIGINT handler that only sets a flag, which the
+/// training loop polls after every batch. At the prompt Ctrl-C is a key (see caderno_el_open).
 void caderno_install_interrupt_handler(void);
 /// Whether Ctrl-C was pressed since the last call; clears the flag.
 int caderno_take_interrupt(void);
