@@ -17,8 +17,10 @@ import Testing
     }
 
     @Test func environmentDecidesColourAndUnicode() {
-        // Tests run with standard output on a pipe or file: never colour.
-        #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm"]).color)
+        #expect(TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm"], isTerminal: true).color)
+        #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm", "NO_COLOR": "1"], isTerminal: true).color)
+        #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "dumb"], isTerminal: true).color)
+        #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm"], isTerminal: false).color)
         #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "dumb"]).unicode)
         #expect(!TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm", "LANG": "C"]).unicode)
         #expect(TerminalRenderer.forStandardOutput(environment: ["TERM": "xterm", "LANG": "pt_BR.UTF-8"]).unicode)
@@ -32,6 +34,25 @@ import Testing
         #expect(line.count <= 80)
         // 60 columns leave a 13-cell bar, half of it done.
         #expect(TerminalRenderer(width: 60, unicode: false).render(progress).hasPrefix("Epoch 3/30 [======       ] 400/800"))
+    }
+
+    @Test func progressIsDrawnOnOneLineAndClearedBeforeOutput() {
+        var written = ""
+        let sink = TerminalSink(renderer: TerminalRenderer(width: 60, unicode: false), showsProgress: true,
+                                standardOutput: { written += $0 }, standardError: { _ in })
+        sink.progress(Progress(label: "Epoch 1/2", done: 1, total: 4, detail: "loss 1.0000", secondsLeft: 3))
+        sink.progress(Progress(label: "Epoch 1/2", done: 2, total: 4, detail: "loss 0.9000", secondsLeft: 2))   // within 100 ms: skipped
+        sink.progress(Progress(label: "Epoch 1/2", done: 4, total: 4, detail: "loss 0.5000", secondsLeft: 0))   // the last: always drawn
+        sink.emit(.text("Epoch 1/2 · done"))
+        let parts = written.components(separatedBy: "\r\u{1B}[2K")
+        #expect(parts.count == 4, "two draws, then a clear before the text")
+        #expect(parts[1].hasPrefix("Epoch 1/2 [") && parts[1].hasSuffix(" 1/4 · loss 1.0000 · ETA 3.00s"))
+        #expect(parts[2].contains(" 4/4 · loss 0.5000"))
+        #expect(parts[3] == "Epoch 1/2 · done\n")
+        var quiet = ""
+        let piped = TerminalSink(renderer: TerminalRenderer(), showsProgress: false, standardOutput: { quiet += $0 }, standardError: { _ in })
+        piped.progress(Progress(label: "Epoch 1/2", done: 1, total: 4, detail: "", secondsLeft: nil))
+        #expect(quiet.isEmpty, "no progress when the output is not a terminal")
     }
 
     @Test func durations() {

@@ -30,8 +30,6 @@ public struct LabeledData: Sendable, Equatable {
         return oneHot ? .oneHot(Self.oneHotRows(labels, classCount: classCount)) : .classes(labels)
     }
 
-    public var allTargets: Targets { targets(0..<count) }
-
     static func oneHotRows(_ labels: [Int], classCount: Int) -> Tensor {
         var rows = Tensor(zeros: [labels.count, classCount])
         for (row, label) in labels.enumerated() { rows.scalars[row * classCount + label] = 1 }

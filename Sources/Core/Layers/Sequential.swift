@@ -6,6 +6,9 @@ public final class Sequential {
     public let inputShape: [Int]
     public private(set) var layers: [any Layer] = []
     public private(set) var outputShape: [Int]
+    /// Every layer's parameters, in order: kept as layers are added, not gathered anew on every
+    /// training step (the optimizer and the gradient reset each ask for them once per batch).
+    public private(set) var parameters: [Parameter] = []
 
     public init(inputShape: [Int], layers: [any Layer] = []) throws {
         self.inputShape = inputShape
@@ -22,10 +25,10 @@ public final class Sequential {
             throw ShapeError("layer \(layers.count + 1) (\(layer.kind)): \(error.description)")
         }
         layers.append(layer)
+        parameters += layer.parameters
         outputShape = shape
     }
 
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     /// Runs `input` [N, …] through the layers. A batch whose samples hold as many values as the

@@ -44,7 +44,6 @@ public final class CancellationToken: Sendable {
     private let flag = Atomic<Bool>(false)
     public init() {}
     public func cancel() { flag.store(true, ordering: .relaxed) }
-    public func reset() { flag.store(false, ordering: .relaxed) }
     public var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 

@@ -14,9 +14,10 @@ public struct TerminalRenderer: Sendable {
         self.unicode = unicode
     }
 
-    /// Settings for standard output as it is now.
-    public static func forStandardOutput(environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalRenderer {
-        let tty = isatty(STDOUT_FILENO) == 1
+    /// Settings for standard output as it is now (`isTerminal`: whether it is a TTY).
+    public static func forStandardOutput(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                         isTerminal: Bool = isatty(STDOUT_FILENO) == 1) -> TerminalRenderer {
+        let tty = isTerminal
         var size = winsize()
         let columns = tty && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
         let term = environment["TERM"] ?? ""

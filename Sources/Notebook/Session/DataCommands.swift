@@ -71,7 +71,7 @@ extension Session {
         } catch let error as DataStore.Error {
             throw arguments.error(error.description)
         }
-        session.data = Data(dataset: dataset)
+        session.data = LoadedData(dataset: dataset)
         let shape = dataset.train.sampleShape
         output.emit(.text("Loaded \(name == "idx" ? "the IDX files" : DatasetInfo.named(name)!.title) from \(directory)"))
         output.emit(.fields([

@@ -114,6 +114,8 @@ extension Session {
         let split = arguments.text("on") ?? "test"
         let data = try session.images(split, arguments)
         let what = arguments.text("what")!
+        // Every check before the seeded draw below: a failed command leaves the random state as it was.
+        if arguments.has("index") && what != "image" { throw arguments.error("'show \(what)' takes no index; use n=", positional: 1) }
         let n = arguments.integer("n") ?? 9
         let predictions = session.model == nil ? nil : try session.predictions(arguments).predictions
         if what == "errors" && predictions == nil { throw arguments.error("no model yet — errors are the images the model gets wrong") }
@@ -136,7 +138,6 @@ extension Session {
             indices = Array(session.random.permutation(data.count).prefix(n))
             title = "\(indices.count) \(split) images at random"
         }
-        if arguments.has("index") && what != "image" { throw arguments.error("'show \(what)' takes no index; use n=", positional: 1) }
         let grid = ImageGrid(title: title, columns: Int(Double(indices.count).squareRoot().rounded(.up)),
                              images: indices.map { session.gridImage($0, of: data, predictions) })
         try session.emitPicture(.images(grid), arguments, output)
@@ -195,7 +196,7 @@ extension Session {
         let svg = SVGRenderer().render(picture)!
         let target = resolve(path)
         do {
-            try writeAtomically(Foundation.Data(svg.utf8), to: target)
+            try writeAtomically(Data(svg.utf8), to: target)
         } catch {
             throw arguments.error("cannot write \(target): \((error as NSError).localizedDescription)", at: "to")
         }
@@ -269,7 +270,7 @@ extension Session {
 }
 
 /// Writes to a temporary file beside `path`, then renames it into place: a reader never sees half a file.
-func writeAtomically(_ data: Foundation.Data, to path: String) throws {
+func writeAtomically(_ data: Data, to path: String) throws {
     let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
     try data.write(to: URL(fileURLWithPath: temporary))
     guard rename(temporary, path) == 0 else {

@@ -5,7 +5,7 @@ import Foundation
 /// how it is compiled, its training history. Commands change it only when they succeed.
 public final class Session {
     /// The data as prepared so far.
-    struct Data {
+    struct LoadedData {
         var dataset: Dataset             // its `train` is what remains after a split
         var validation: LabeledData?
         var splitDescription: String?
@@ -22,7 +22,7 @@ public final class Session {
 
     public internal(set) var seed: UInt64 = 42
     var random = RandomSource(seed: 42)
-    var data: Data? {
+    var data: LoadedData? {
         didSet { predictionCache = [:] }
     }
     var model: Sequential?
@@ -65,7 +65,7 @@ public final class Session {
 
     // MARK: - What commands need before they can run
 
-    func requireData(_ arguments: Arguments) throws -> Data {
+    func requireData(_ arguments: Arguments) throws -> LoadedData {
         guard let data else { throw arguments.error("no data yet — try: load mnist") }
         return data
     }

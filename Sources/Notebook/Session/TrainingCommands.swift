@@ -89,18 +89,10 @@ extension Session {
         example: "evaluate on=test",
         options: [ArgumentSpec("on", .choice(["test", "validation", "train"]), default: "test", "which images")]
     )) { session, arguments, output in
-        let data = try session.requireData(arguments)
+        let split = arguments.text("on") ?? "test"
+        let images = try session.images(split, arguments)
         let compiled = try session.requireCompiled(arguments)
         let model = try session.requireModel(arguments)
-        let split = arguments.text("on") ?? "test"
-        let images: LabeledData
-        switch split {
-        case "validation":
-            guard let validation = data.validation else { throw arguments.error("there is no validation set — split first, e.g. split validation=0.15", at: "on") }
-            images = validation
-        case "train": images = data.dataset.train
-        default: images = data.dataset.test
-        }
         try checkTargets(compiled, images, arguments)
         let trainer = Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random)
         do {
