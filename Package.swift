@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine.
+// caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine;  caderno → Bench → Core.
 let package = Package(
     name: "Caderno",
     platforms: [.macOS(.v15)],
@@ -41,15 +41,22 @@ let package = Package(
             name: "Notebook",
             dependencies: ["Core", "CEditLine"]
         ),
+        // `caderno bench`: the study projects' set-ups, timed. It needs only the library.
+        .target(
+            name: "Bench",
+            dependencies: ["Core"]
+        ),
         .executableTarget(
             name: "caderno",
             dependencies: [
                 "Notebook",
+                "Bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "CEditLine", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
     ]
 )

@@ -81,13 +81,6 @@ void caderno_el_close(EditLine *editor) {
     if (state) { free(state->prompt); free(state); }
 }
 
-void caderno_el_set_prompt(EditLine *editor, const char *prompt) {
-    caderno_el_state *state = state_of(editor);
-    if (!state) return;
-    free(state->prompt);
-    state->prompt = strdup(prompt ? prompt : "");
-}
-
 int caderno_el_bind(EditLine *editor, const char *name, const char *help, const char *key,
                     caderno_el_command function) {
     if (el_set(editor, EL_ADDFN, name, help, function) != 0) return -1;

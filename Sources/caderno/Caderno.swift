@@ -1,22 +1,21 @@
 import ArgumentParser
+import Bench
 import Core
 import Foundation
 import Notebook
 
 @main
 struct Caderno: ParsableCommand {
-
-
     static let configuration = CommandConfiguration(
         commandName: "caderno",
         abstract: "Study neural networks on MNIST, hands-on: a REPL, teaching notebooks, a fast library.",
         discussion: "With no subcommand, opens the REPL. Type 'help' there for the commands.",
-        subcommands: [Start.self, Run.self, Bench.self],
-        defaultSubcommand: Start.self
+        subcommands: [Repl.self, Run.self, BenchCommand.self],
+        defaultSubcommand: Repl.self
     )
 }
 
-struct Start: ParsableCommand {
+struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repl",
         abstract: "Open the REPL (the default). Piped input runs as a script, each command echoed."
@@ -58,8 +57,9 @@ struct Run: ParsableCommand {
     }
 }
 
-struct Bench: ParsableCommand {
+struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Train the study projects' set-ups on real MNIST and report their speed.",
         discussion: Benchmark.workloads.map { "\($0.name): \($0.summary)" }.joined(separator: "\n")
     )
@@ -110,7 +110,7 @@ struct Bench: ParsableCommand {
             let setup = try benchmark.setup(workload)
             if profile {
                 say("\(workload.name), batch \(setup.batchSize):")
-                say(TerminalRenderer().render(LayerProfile.table(LayerProfile.measure(setup))) + "\n")
+                say(TerminalRenderer().render(profileTable(LayerProfile.measure(setup))) + "\n")
                 continue
             }
             if !json {
@@ -141,4 +141,14 @@ struct Bench: ParsableCommand {
 /// Writes a line to standard output unbuffered, so it stays in order with progress on standard error.
 func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// A layer profile in milliseconds per batch, with totals.
+func profileTable(_ rows: [LayerProfile.Row]) -> Table {
+    func ms(_ s: Double) -> String { String(format: "%.2f", s * 1000) }
+    func total(_ value: KeyPath<LayerProfile.Row, Double>) -> Double { rows.map { $0[keyPath: value] }.reduce(0, +) }
+    return Table(headers: ["layer", "forward ms", "backward ms", "inference ms"],
+                 rows: rows.map { [$0.name, ms($0.forwardSeconds), ms($0.backwardSeconds), ms($0.inferenceSeconds)] },
+                 alignments: [.left, .right, .right, .right],
+                 footer: ["per batch: training \(ms(total(\.forwardSeconds) + total(\.backwardSeconds))) ms, inference \(ms(total(\.inferenceSeconds))) ms"])
 }

@@ -128,7 +128,7 @@ import Testing
 
     @Test func aFailedShowDrawsNothingFromTheSeededSource() throws {
         let (failing, clean) = (try trained(), try trained())
-        #expect(failing.failure("show samples 3") == "'show samples' takes no index; use n=")
+        #expect(failing.failure("show samples 3") == "'show samples' takes no index")
         let sample = try failing.run("show samples n=4")
         #expect(sample == (try clean.run("show samples n=4")))
         #expect(sample != (try clean.run("show samples n=4")), "a second draw differs: the comparison can tell")

@@ -199,6 +199,6 @@ import Testing
         try h.run("train epochs=8 batch=16")
         #expect(try h.run("evaluate").contains("accuracy 100.00%"))
         #expect(try h.run("augment off") == "Augmentation off: training images are used as they are.")
-        #expect(h.session.augmentation == nil)
+        #expect(h.session.state.augmentation == nil)
     }
 }

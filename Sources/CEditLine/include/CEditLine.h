@@ -10,8 +10,6 @@ typedef unsigned char (*caderno_el_command)(EditLine *editor, int key);
 /// Opens an editor on the standard streams, with emacs bindings and the given prompt (copied). NULL on failure.
 EditLine *caderno_el_open(const char *program, const char *prompt);
 void caderno_el_close(EditLine *editor);
-/// Replaces the prompt text (copied).
-void caderno_el_set_prompt(EditLine *editor, const char *prompt);
 /// Binds `key` (e.g. "^I") to a named command implemented by `function`.
 int caderno_el_bind(EditLine *editor, const char *name, const char *help, const char *key,
                     caderno_el_command function);

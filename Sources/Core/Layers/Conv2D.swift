@@ -25,6 +25,7 @@ public final class Conv2D: Layer {
     public let activation: Activation?
     public let weight: Parameter   // [F, C, k, k]
     public let bias: Parameter     // [F]
+    public let initializer: Initializer
     // Scratch kept from batch to batch (they are megabytes: allocating them afresh costs page
     // faults every time). Only this layer references them, so writing them never copies.
     private var columns: [Float] = []       // [C·k·k, N·Ho·Wo], the unrolled patches, kept for dW
@@ -42,6 +43,7 @@ public final class Conv2D: Layer {
         self.kernelSize = kernelSize
         self.padding = padding
         self.activation = activation
+        self.initializer = initializer
         let area = kernelSize * kernelSize
         weight = Parameter(name: "weight",
                            value: initializer.weights(shape: [filters, inputChannels, kernelSize, kernelSize],

@@ -6,12 +6,14 @@ public final class Dense: Layer {
     public let outputSize: Int
     public let weight: Parameter   // [out, in]
     public let bias: Parameter     // [out]
+    public let initializer: Initializer
     private var input = Tensor.empty   // [N, in], kept for dW
 
     public init(_ inputSize: Int, _ outputSize: Int, initializer: Initializer = .pytorch, random: RandomSource) {
         precondition(inputSize > 0 && outputSize > 0, "Dense needs positive sizes")
         self.inputSize = inputSize
         self.outputSize = outputSize
+        self.initializer = initializer
         let fans = (fanIn: inputSize, fanOut: outputSize)
         weight = Parameter(name: "weight",
                            value: initializer.weights(shape: [outputSize, inputSize], fans: fans, random: random),

@@ -3,6 +3,7 @@
 public final class Dropout: Layer {
     public let rate: Float
     private let random: RandomSource
+    public var randomSource: RandomSource? { random }
     private var mask = Tensor.empty   // 0 or 1/(1 − rate), per element of the last training batch
 
     /// `random` should be forked from the model's source, so this layer's draws are its own.

@@ -36,10 +36,13 @@ public protocol Layer: AnyObject, CustomStringConvertible {
     /// Accumulates parameter gradients and returns the gradient with respect to the input;
     /// when `needsInputGradient` is false (the first layer), it may skip that product and return `.empty`.
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor
+    /// The layer's own random stream, if it draws (dropout): part of what a snapshot keeps.
+    var randomSource: RandomSource? { get }
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+    public var randomSource: RandomSource? { nil }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

@@ -58,11 +58,12 @@ public final class Sequential {
         }
     }
 
-    /// When the model ends in `Softmax` and is trained with `CrossEntropy` (Keras's usual pairing),
-    /// training runs the layers before the softmax and applies the fused, stable
-    /// `SoftmaxCrossEntropy` to their logits: the same loss with exact gradients.
-    func fusedSoftmax(for loss: any Loss) -> (layerCount: Int, loss: any Loss)? {
-        guard loss is CrossEntropy, layers.last is Softmax else { return nil }
+    /// The layers (a prefix of `layers`) and the loss that a training step runs for `loss`: all of
+    /// them and `loss`, except that a model ending in `Softmax` trained with `CrossEntropy` (Keras's
+    /// usual pairing) runs the layers before the softmax and applies the fused, stable
+    /// `SoftmaxCrossEntropy` to their logits — the same loss with exact gradients.
+    public func trainingPath(for loss: any Loss) -> (layerCount: Int, loss: any Loss) {
+        guard loss is CrossEntropy, layers.last is Softmax else { return (layers.count, loss) }
         return (layers.count - 1, SoftmaxCrossEntropy())
     }
 
@@ -83,17 +84,34 @@ public final class Sequential {
         return output
     }
 
-    /// The values of every parameter, in order: a snapshot that `restore` sets back.
+    /// Everything about the model that training changes in place: its layers, every parameter's
+    /// value and the position of every layer's random stream. Cheap to take: the values are
+    /// copy-on-write, so the weights are copied only if the model is then written to.
+    public struct Snapshot {
+        fileprivate let layers: [any Layer]
+        fileprivate let outputShape: [Int]
+        public let values: [Tensor]
+        fileprivate let randomPositions: [RandomSource.Position]
+    }
+
+    /// The values of every parameter, in order.
     public func parameterValues() -> [Tensor] {
         parameters.map(\.value)
     }
 
-    public func restore(_ values: [Tensor]) {
-        precondition(values.count == parameters.count, "a snapshot of \(values.count) tensors for \(parameters.count) parameters")
-        for (parameter, value) in zip(parameters, values) {
-            precondition(parameter.value.shape == value.shape, "snapshot shape \(value.shape) for \(parameter.value.shape)")
-            parameter.value = value
-        }
+    public func snapshot() -> Snapshot {
+        Snapshot(layers: layers, outputShape: outputShape, values: parameterValues(),
+                 randomPositions: layers.compactMap(\.randomSource).map(\.position))
+    }
+
+    /// Sets the model back to `snapshot`, taken from this model.
+    public func restore(_ snapshot: Snapshot) {
+        layers = snapshot.layers
+        outputShape = snapshot.outputShape
+        parameters = layers.flatMap(\.parameters)
+        precondition(snapshot.values.count == parameters.count, "a snapshot of \(snapshot.values.count) tensors for \(parameters.count) parameters")
+        for (parameter, value) in zip(parameters, snapshot.values) { parameter.value = value }
+        for (source, position) in zip(layers.compactMap(\.randomSource), snapshot.randomPositions) { source.position = position }
     }
 
     public func zeroGradients() {

@@ -83,7 +83,7 @@ public struct SoftmaxCrossEntropy: Loss {
 /// `sparse_categorical_crossentropy`: probabilities are clipped to [ε, 1 − ε] before the log.
 ///
 /// A model that ends in `Softmax` trained with this loss is trained through `SoftmaxCrossEntropy`
-/// on the logits instead (see `Sequential.fusedSoftmax`): the same loss, exact gradients even
+/// on the logits instead (see `Sequential.trainingPath`): the same loss, exact gradients even
 /// where a probability underflows — Keras does the same.
 public struct CrossEntropy: Loss {
     public static let epsilon: Float = 1e-7

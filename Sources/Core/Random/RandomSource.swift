@@ -18,6 +18,17 @@ public final class RandomSource: RandomNumberGenerator {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// Where the stream stands: setting it back replays the same numbers from there.
+    public struct Position: Equatable, Sendable {
+        fileprivate let words: (UInt64, UInt64, UInt64, UInt64)
+        public static func == (a: Position, b: Position) -> Bool { a.words == b.words }
+    }
+
+    public var position: Position {
+        get { Position(words: state) }
+        set { state = newValue.words }
+    }
+
     public func next() -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9
         let shifted = state.1 << 17

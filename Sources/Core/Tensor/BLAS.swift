@@ -64,21 +64,3 @@ public enum BLAS {
         set { threadSetting.store(max(1, newValue), ordering: .relaxed) }
     }
 }
-
-/// The sum of `count` floats with eight running sums side by side: a plain `sum += x[i]` loop
-/// cannot be vectorized (float addition is not reassociated), so it runs at one add per latency.
-@inline(__always)
-func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-    var lanes = SIMD8<Float>(repeating: 0)
-    var i = 0
-    while i + 8 <= count {
-        lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        i += 8
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += x[i]
-        i += 1
-    }
-    return total
-}

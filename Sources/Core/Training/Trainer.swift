@@ -111,7 +111,7 @@ public final class Trainer {
         let augmentationRandom = augmentation.map { _ in random.fork() }
         if let validation { try check(validation) }
         let batches = (data.count + batchSize - 1) / batchSize
-        let (layerCount, trainingLoss) = model.fusedSoftmax(for: loss) ?? (model.layers.count, loss)
+        let (layerCount, trainingLoss) = model.trainingPath(for: loss)
         var history: [EpochRecord] = []
 
         for epoch in 1...max(epochs, 1) {

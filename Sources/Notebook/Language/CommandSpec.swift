@@ -1,66 +1,98 @@
-/// The type of an argument, with the range its values must fall in.
-public enum ArgumentKind: Sendable {
-    case integer(min: Int, max: Int? = nil)
-    case number(Bounds)
-    case choice([String])
-    case flag                       // true/false, yes/no, on/off
-    case path
-    case sizes                      // 784-128-64-10
-    case shape                      // 28x28x1
-    case numbers(Bounds)            // one number or a list: 0.001,0.01,0.1
-    case text
+/// One argument of a command with its type erased: what validation, help and completion need.
+/// Commands declare `Argument<Value>`s; this is what they share.
+public struct ArgumentSpec: ArgumentDeclaration, Sendable {
+    public let name: String
+    public let placeholder: String
+    /// What help shows in its "default" column.
+    public let defaultText: String?
+    public let help: String
+    /// The sub-commands (canonical first positionals) it belongs to; nil for all.
+    public private(set) var only: [String]?
+    /// A positional that must be given (for the sub-commands it belongs to).
+    public let required: Bool
+    /// What Tab offers, asked only when Tab is pressed (a command name's candidates are the commands,
+    /// which include this one).
+    let completions: @Sendable () -> Completion
+    public var completion: Completion { completions() }
+    /// One sentence that replaces every message about this argument, missing or wrong.
+    let problem: String?
+    /// One that replaces the message when this positional is missing.
+    var missing: String?
+    /// Converts and range-checks a value as written; the result is the declaring `Argument`'s `Value`.
+    let convert: @Sendable (CommandArgument) throws -> any Sendable
 
-    /// Limits on a number, named the way messages say them.
-    public enum Bounds: Sendable {
-        case any
-        case positive                // > 0
-        case nonNegative             // ≥ 0
-        case fraction                // 0 < x < 1
-        case rate                    // 0 ≤ x < 1
+    public var spec: ArgumentSpec { self }
 
-        func violation(_ x: Double) -> String? {
-            switch self {
-            case .any: nil
-            case .positive: x > 0 ? nil : "must be > 0"
-            case .nonNegative: x >= 0 ? nil : "must be ≥ 0"
-            case .fraction: x > 0 && x < 1 ? nil : "must be between 0 and 1 (exclusive)"
-            case .rate: x >= 0 && x < 1 ? nil : "must be ≥ 0 and < 1"
-            }
-        }
+    /// The same argument, for the sub-commands `names` only.
+    func restricted(to names: [String]) -> ArgumentSpec {
+        var copy = self
+        copy.only = names
+        return copy
     }
 
-    /// How help shows the value: `N`, `X`, `relu|sigmoid|tanh`, …
-    public var placeholder: String {
-        switch self {
-        case .integer: "N"
-        case .number: "X"
-        case .choice(let options): options.joined(separator: "|")
-        case .flag: "true|false"
-        case .path: "FILE"
-        case .sizes: "784-128-10"
-        case .shape: "28x28x1"
-        case .numbers: "X,Y,…"
-        case .text: "TEXT"
-        }
+    func applies(to subcommand: String?) -> Bool {
+        only.map { only in subcommand.map(only.contains) ?? false } ?? true
     }
 }
 
-/// One named argument of a command: an option (`epochs=30`) or a positional.
-public struct ArgumentSpec: Sendable {
-    public let name: String
-    public let kind: ArgumentKind
-    public let defaultText: String?
-    public let help: String
-    /// The first positional values (sub-commands) this option belongs to; nil for all.
-    public let only: [String]?
+/// Anything that declares an argument: an `Argument<Value>`, or a spec built elsewhere (the layer table's).
+public protocol ArgumentDeclaration: Sendable {
+    var spec: ArgumentSpec { get }
+}
 
-    public init(_ name: String, _ kind: ArgumentKind, default defaultText: String? = nil, _ help: String, only: [String]? = nil) {
-        self.name = name
-        self.kind = kind
-        self.defaultText = defaultText
-        self.help = help
-        self.only = only
+/// An argument of a command, typed: its default is written here once, and a command reads the value
+/// converted and range-checked, `arguments[Train.epochs]` being an `Int`.
+struct Argument<Value: ArgumentValue>: ArgumentDeclaration {
+    private(set) var spec: ArgumentSpec
+    let defaultValue: Value?
+
+    private init(_ name: String, check limit: @escaping @Sendable (Value) -> String?, defaultValue: Value?, defaultText: String?,
+                 help: String, only: [String]?, required: Bool, problem: String?) {
+        self.defaultValue = defaultValue
+        spec = ArgumentSpec(name: name, placeholder: Value.placeholder, defaultText: defaultText, help: help, only: only,
+                            required: required, completions: { Value.completion }, problem: problem) { argument in
+            let value = try Value.parse(argument)
+            if let violation = limit(value) { throw ValueProblem(violation) }
+            return value
+        }
     }
+
+    /// An argument with a default: reading it always gives a value.
+    init(_ name: String, _ limit: Limit<Value> = .none, default value: Value, _ help: String,
+                only: [String]? = nil, problem: String? = nil) {
+        self.init(name, check: limit.violation, defaultValue: value, defaultText: value.shown, help: help, only: only,
+                  required: false, problem: problem)
+    }
+
+    /// A positional that must be given: reading it always gives a value.
+    init(required name: String, _ limit: Limit<Value>, _ help: String, only: [String]? = nil, problem: String? = nil, missing: String? = nil) {
+        self.init(name, check: limit.violation, defaultValue: nil, defaultText: nil, help: help, only: only,
+                  required: true, problem: problem)
+        spec.missing = missing
+    }
+
+    init(required name: String, _ help: String, only: [String]? = nil, problem: String? = nil, missing: String? = nil) {
+        self.init(required: name, .none, help, only: only, problem: problem, missing: missing)
+    }
+
+    /// An argument that may be left out, and then reads as nil; `defaultText` tells help what happens then.
+    init<Wrapped>(_ name: String, _ limit: Limit<Wrapped>, default defaultText: String? = nil, _ help: String,
+                         only: [String]? = nil) where Value == Wrapped? {
+        let check = limit.violation
+        self.init(name, check: { $0.flatMap(check) }, defaultValue: .some(nil), defaultText: defaultText, help: help, only: only,
+                  required: false, problem: nil)
+    }
+
+    init<Wrapped>(_ name: String, default defaultText: String? = nil, _ help: String, only: [String]? = nil) where Value == Wrapped? {
+        self.init(name, Limit<Wrapped>.none, default: defaultText, help, only: only)
+    }
+}
+
+extension Optional: ArgumentValue where Wrapped: ArgumentValue {
+    public static func parse(_ argument: CommandArgument) throws -> Wrapped? { try Wrapped.parse(argument) }
+    public static var placeholder: String { Wrapped.placeholder }
+    public static var completion: Completion { Wrapped.completion }
+    public var shown: String { map(\.shown) ?? "" }
 }
 
 /// The steps of the work, as `help` groups the commands.
@@ -76,188 +108,127 @@ public struct CommandSpec: Sendable {
     public let usage: String
     public let example: String
     public let positionals: [ArgumentSpec]
-    public let requiredPositionals: Int
     public let options: [ArgumentSpec]
 
     public init(_ name: String, group: CommandGroup, summary: String, usage: String, example: String,
-                positionals: [ArgumentSpec] = [], required: Int = 0, options: [ArgumentSpec] = []) {
+                positionals: [any ArgumentDeclaration] = [], options: [any ArgumentDeclaration] = []) {
         self.name = name
         self.group = group
         self.summary = summary
         self.usage = usage
         self.example = example
-        self.positionals = positionals
-        self.requiredPositionals = required
-        self.options = options
+        self.positionals = positionals.map(\.spec)
+        self.options = options.map(\.spec)
     }
 
-    /// The options that apply after `subcommand` (the first positional).
+    /// The options that apply after `subcommand` (the first positional, canonically named).
     public func options(for subcommand: String?) -> [ArgumentSpec] {
-        options.filter { spec in spec.only.map { only in subcommand.map(only.contains) ?? false } ?? true }
+        options.filter { $0.applies(to: subcommand) }
     }
 
-    /// Checks a parsed line against this spec: names, counts, types and ranges.
-    /// Every error points at the token it is about.
+    /// The positionals that apply after `subcommand`; the first one always does.
+    public func positionals(for subcommand: String?) -> [ArgumentSpec] {
+        positionals.enumerated().filter { $0.offset == 0 || $0.element.applies(to: subcommand) }.map(\.element)
+    }
+
+    /// The sub-command a line names: its first positional, canonically named, when that one is a choice.
+    func subcommand(of line: ParsedCommand) -> String? {
+        guard let first = positionals.first, let given = line.positionals.first,
+              let value = try? first.convert(given) as? any ArgumentValue else { return nil }
+        return value.shown.lowercased()
+    }
+
+    /// Checks a parsed line against this spec — names, counts, types and ranges — and converts every
+    /// value. Every error points at the token it is about.
     public func validate(_ line: ParsedCommand) throws -> Arguments {
-        var values: [String: ArgumentValue] = [:]
-        let given = line.positionals
         func fail(_ message: String, _ range: SourceRange?) -> CommandError {
             CommandError(message, source: line.source, range: range)
         }
-        if given.count > positionals.count {
-            let extra = given[positionals.count]
-            throw fail("'\(name)' takes \(positionals.isEmpty ? "no" : "at most \(positionals.count)") positional argument\(positionals.count == 1 ? "" : "s"); '\(extra.text)' is one too many (usage: \(usage))", extra.range)
+        func convert(_ argument: CommandArgument, _ spec: ArgumentSpec, named name: String) throws -> any Sendable {
+            do {
+                return try spec.convert(argument)
+            } catch let problem as ValueProblem {
+                throw fail(spec.problem ?? "\(name) \(problem.message)", argument.valueRange)
+            }
         }
-        for (spec, argument) in zip(positionals, given) {
-            values[spec.name] = try Self.convert(argument, spec.kind, named: "'\(spec.name)'", line: line)
+        var values: [String: any Sendable] = [:]
+        var ranges: [String: SourceRange] = [:]
+        let given = line.positionals
+        // The first positional picks the form of the command, and with it the arguments that apply.
+        if let first = positionals.first, let argument = given.first { _ = try convert(argument, first, named: "'\(first.name)'") }
+        let subcommand = subcommand(of: line)
+        let form = subcommand.map { "'\(name) \($0)'" } ?? "'\(name)'"
+        let applicable = positionals(for: subcommand)
+        if given.count > applicable.count {
+            let extra = given[applicable.count]
+            if subcommand != nil, let other = positionals.first(where: { spec in !applicable.contains { $0.name == spec.name } }) {
+                throw fail("\(form) takes no \(other.name)", extra.range)
+            }
+            throw fail("'\(name)' takes \(applicable.isEmpty ? "no" : "at most \(applicable.count)") positional argument\(applicable.count == 1 ? "" : "s"); '\(extra.text)' is one too many (usage: \(usage))", extra.range)
         }
-        if given.count < requiredPositionals {
-            let missing = positionals[given.count]
+        for (spec, argument) in zip(applicable, given) {
+            values[spec.name] = try convert(argument, spec, named: "'\(spec.name)'")
+            ranges[spec.name] = argument.range
+        }
+        if let missing = applicable.dropFirst(given.count).first(where: \.required) {
             let end = line.source.count
-            throw fail("'\(name)' needs \(missing.help) (usage: \(usage))", SourceRange(end, end + 1))
+            let range = given.count > 0 ? given[given.count - 1].range : line.nameRange
+            let message = missing.missing ?? missing.problem
+            throw fail(message ?? "\(form) needs \(missing.help) (usage: \(usage))", message == nil ? SourceRange(end, end + 1) : range)
         }
-        let subcommand = given.first.map { $0.text.lowercased() }
-        let applicable = options(for: subcommand)
-        var seen: Set<String> = []
+        let options = options(for: subcommand)
         for option in line.options {
-            let key = option.key!
-            guard let spec = applicable.first(where: { $0.name == key }) else {
-                let target = subcommand.map { "'\(name) \($0)'" }
-                let known = applicable.map(\.name)
-                let hint = suggestion(for: key, among: known).map { " (did you mean '\($0)'?)" } ?? ""
-                func owners(of option: String) -> String {
-                    options.filter { $0.name == option }.flatMap { $0.only ?? [] }.map { "'\(name) \($0)'" }.joined(separator: " and ")
-                }
-                var elsewhere = ""
-                if hint.isEmpty, let other = suggestion(for: key, among: options.map(\.name)) {
-                    // The option exists, or nearly, but for another form of the command.
-                    elsewhere = other == key ? " — it is an option of \(owners(of: key))"
-                        : " (did you mean '\(other)'? it is an option of \(owners(of: other)))"
-                }
-                throw fail("unknown option '\(key)' for \(target ?? "'\(name)'")\(hint)\(elsewhere)", option.keyRange)
+            let key = option.key ?? ""
+            guard let spec = options.first(where: { $0.name == key }) else {
+                throw fail(unknownOption(key, subcommand: subcommand, applicable: options), option.keyRange)
             }
-            guard seen.insert(key).inserted else { throw fail("option '\(key)' is given twice", option.range) }
-            values[key] = try Self.convert(option, spec.kind, named: key, line: line)
+            guard values[key] == nil else { throw fail("option '\(key)' is given twice", option.range) }
+            values[key] = try convert(option, spec, named: key)
+            ranges[key] = option.valueRange
         }
-        return Arguments(values: values, line: line)
+        return Arguments(values: values, ranges: ranges, line: line, subcommand: subcommand)
     }
 
-    static func convert(_ argument: CommandArgument, _ kind: ArgumentKind, named name: String,
-                        line: ParsedCommand) throws -> ArgumentValue {
-        let range = argument.valueRange
-        func fail(_ message: String) -> CommandError { CommandError(message, source: line.source, range: range) }
-        func number(_ value: Value, _ bounds: ArgumentKind.Bounds) throws -> Double {
-            guard case .number(let x) = value else { throw fail("\(name) must be a number, got \(value.kindName) '\(argument.text)'") }
-            if let violation = bounds.violation(x) { throw fail("\(name) \(violation), got \(format(x))") }
-            return x
+    private func unknownOption(_ key: String, subcommand: String?, applicable: [ArgumentSpec]) -> String {
+        let target = subcommand.map { "'\(name) \($0)'" } ?? "'\(name)'"
+        let hint = suggestion(for: key, among: applicable.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+        func owners(of option: String) -> String {
+            options.filter { $0.name == option }.flatMap { $0.only ?? [] }.map { "'\(name) \($0)'" }.joined(separator: " and ")
         }
-        switch kind {
-        case .integer(let min, let max):
-            guard case .number(let x) = argument.value, x == x.rounded(), abs(x) < 1e15 else {
-                throw fail("\(name) must be a whole number, got '\(argument.text)'")
-            }
-            let n = Int(x)
-            if n < min { throw fail("\(name) must be ≥ \(min), got \(n)") }
-            if let max, n > max { throw fail("\(name) must be ≤ \(max), got \(n)") }
-            return .integer(n)
-        case .number(let bounds):
-            return .number(try number(argument.value, bounds))
-        case .numbers(let bounds):
-            if case .list(let items) = argument.value { return .numbers(try items.map { try number($0, bounds) }) }
-            return .numbers([try number(argument.value, bounds)])
-        case .choice(let options):
-            let word = argument.text.lowercased()
-            guard options.contains(word) else {
-                let hint = suggestion(for: word, among: options).map { "did you mean '\($0)'? " } ?? ""
-                throw fail("\(name) can't be '\(argument.text)': \(hint)choose \(options.joined(separator: ", "))")
-            }
-            return .text(word)
-        case .flag:
-            switch argument.text.lowercased() {
-            case "true", "yes", "on", "1": return .flag(true)
-            case "false", "no", "off", "0": return .flag(false)
-            default: throw fail("\(name) must be true or false, got '\(argument.text)'")
-            }
-        case .path, .text:
-            return .text(argument.text)
-        case .sizes:
-            if case .sizes(let sizes, "-") = argument.value, sizes.allSatisfy({ $0 > 0 }) { return .sizes(sizes) }
-            throw fail("\(name) must be layer sizes joined by '-', like 784-128-64-10, got '\(argument.text)'")
-        case .shape:
-            if case .sizes(let sizes, "x") = argument.value, sizes.allSatisfy({ $0 > 0 }) { return .sizes(sizes) }
-            if case .number(let x) = argument.value, x > 0, x == x.rounded() { return .sizes([Int(x)]) }
-            throw fail("\(name) must be a shape like 28x28x1 (height×width×channels), got '\(argument.text)'")
+        var elsewhere = ""
+        if hint.isEmpty, let other = suggestion(for: key, among: options.map(\.name)) {
+            // The option exists, or nearly, but for another form of the command.
+            elsewhere = other == key ? " — it is an option of \(owners(of: key))"
+                : " (did you mean '\(other)'? it is an option of \(owners(of: other)))"
         }
+        return "unknown option '\(key)' for \(target)\(hint)\(elsewhere)"
     }
 }
 
-enum ArgumentValue: Equatable, Sendable {
-    case integer(Int)
-    case number(Double)
-    case numbers([Double])
-    case text(String)
-    case flag(Bool)
-    case sizes([Int])
-}
-
-/// Validated arguments by name, typed.
+/// A line's arguments, validated and converted: read them with the `Argument` that declared them.
 public struct Arguments: Sendable {
-    let values: [String: ArgumentValue]
+    let values: [String: any Sendable]
+    /// Where each given argument stands in the line (an option's value, a whole positional).
+    let ranges: [String: SourceRange]
     public let line: ParsedCommand
+    /// The first positional, canonically named, when the command has forms (`load mnist`, `show errors`).
+    public let subcommand: String?
 
-    public func has(_ name: String) -> Bool { values[name] != nil }
-
-    public func integer(_ name: String) -> Int? {
-        if case .integer(let n) = values[name] { return n }
-        return nil
-    }
-
-    public func number(_ name: String) -> Double? {
-        switch values[name] {
-        case .number(let x): x
-        case .integer(let n): Double(n)
-        default: nil
+    /// The value given for `argument`, else its default.
+    subscript<Value>(_ argument: Argument<Value>) -> Value {
+        if let value = values[argument.spec.name] as? Value { return value }
+        guard let fallback = argument.defaultValue else {
+            preconditionFailure("'\(argument.spec.name)' is required, and validation let it through missing")
         }
+        return fallback
     }
 
-    public func numbers(_ name: String) -> [Double]? {
-        if case .numbers(let xs) = values[name] { return xs }
-        return nil
-    }
+    /// Whether the line gave `argument` (rather than leaving it to its default).
+    public func has(_ argument: some ArgumentDeclaration) -> Bool { values[argument.spec.name] != nil }
 
-    public func text(_ name: String) -> String? {
-        if case .text(let s) = values[name] { return s }
-        return nil
-    }
-
-    public func flag(_ name: String) -> Bool? {
-        if case .flag(let b) = values[name] { return b }
-        return nil
-    }
-
-    public func sizes(_ name: String) -> [Int]? {
-        if case .sizes(let s) = values[name] { return s }
-        return nil
-    }
-
-    /// The range of the argument named `name` (its value), for errors found after validation.
-    public func range(of name: String) -> SourceRange? {
-        if let option = line.options.first(where: { $0.key == name }) { return option.valueRange }
-        return nil
-    }
-
-    /// An error about argument `name` (or the whole line), pointing at it.
-    public func error(_ message: String, at name: String? = nil, positional: Int? = nil) -> CommandError {
-        var range = name.flatMap(range(of:))
-        if let positional, line.positionals.indices.contains(positional) { range = line.positionals[positional].range }
-        return CommandError(message, source: line.source, range: range ?? line.nameRange)
+    /// An error about `argument` (or the whole line), pointing at it.
+    public func error(_ message: String, at argument: (any ArgumentDeclaration)? = nil) -> CommandError {
+        CommandError(message, source: line.source, range: argument.flatMap { ranges[$0.spec.name] } ?? line.nameRange)
     }
 }
 
-/// 0.01 → "0.01", 30.0 → "30", 1e-05 → "1e-05".
-public func format(_ x: Double) -> String {
-    if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
-    var text = "\(x)"
-    if text.hasSuffix(".0") { text.removeLast(2) }
-    return text
-}

@@ -1,4 +1,4 @@
-/// Turns one line of the command language into a `CommandLine`.
+/// Turns one line of the command language into a `ParsedCommand`.
 ///
 /// Grammar: words separated by blanks; `#` outside quotes starts a comment; `key=value` is an
 /// option; values are numbers, words, "quoted strings" (with \" and \\), lists joined by commas

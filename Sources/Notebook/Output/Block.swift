@@ -1,5 +1,5 @@
-/// What commands produce: structured output that renderers turn into a terminal screen,
-/// Markdown or HTML. Commands never print.
+/// What commands produce: structured output that renderers turn into a terminal screen or an
+/// SVG file. Commands never print.
 public enum Block: Equatable, Sendable {
     /// A line or paragraph of plain text.
     case text(String)
@@ -150,7 +150,7 @@ public protocol OutputSink: AnyObject {
     func progress(_ progress: Progress?)
 }
 
-/// Keeps what a command emitted (for transcripts and notebooks) and passes it on.
+/// Keeps what a command emitted and passes it on.
 public final class RecordingSink: OutputSink {
     public private(set) var blocks: [Block] = []
     private let next: OutputSink?

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Pictures as standalone SVG documents (a browser shows them; the HTML export embeds them).
+/// Pictures as standalone SVG documents, for `to=FILE.svg` (a browser shows them).
 /// Text blocks have no picture: `render` returns nil for them.
 public struct SVGRenderer: Sendable {
     public init() {}

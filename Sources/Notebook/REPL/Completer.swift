@@ -19,31 +19,29 @@ public struct Completer: Sendable {
         }
         guard let spec = Session.command(named: commandName)?.spec else { return (partial, []) }
         let positionalsSoFar = before.dropFirst().filter { !$0.contains("=") }
-        let subcommand = positionalsSoFar.first?.lowercased()
+        let subcommand = positionalsSoFar.first.flatMap { try? Parser.parse("\(commandName) \($0)") }.flatMap(spec.subcommand)
 
         if let equals = partial.firstIndex(of: "=") {
             let key = String(partial[..<equals]).lowercased()
             let valuePrefix = String(partial[partial.index(after: equals)...])
             guard let option = spec.options(for: subcommand).first(where: { $0.name == key }) else { return (partial, []) }
-            return (partial, values(for: option.kind, valuePrefix).map { key + "=" + $0 })
+            return (partial, values(for: option.completion, valuePrefix).map { key + "=" + $0 })
         }
         var candidates: [String] = []
-        if positionalsSoFar.count < spec.positionals.count {
-            let positional = spec.positionals[positionalsSoFar.count]
-            candidates += values(for: commandName == "help" ? .choice(Session.specs.map(\.name)) : positional.kind, partial)
-            if commandName == "load" && subcommand == "idx" { candidates = values(for: .path, partial) }
+        let positionals = spec.positionals(for: subcommand)
+        if positionalsSoFar.count < positionals.count {
+            candidates += values(for: positionals[positionalsSoFar.count].completion, partial)
         }
         let given = Set(before.compactMap { $0.split(separator: "=").first.map(String.init) })
         candidates += matching(spec.options(for: subcommand).map(\.name).filter { !given.contains($0) }.map { $0 + "=" }, partial)
         return (partial, candidates)
     }
 
-    private func values(for kind: ArgumentKind, _ prefix: String) -> [String] {
-        switch kind {
-        case .choice(let options): matching(options, prefix)
-        case .flag: matching(["true", "false"], prefix)
-        case .path: paths(prefix)
-        default: []
+    private func values(for completion: Completion, _ prefix: String) -> [String] {
+        switch completion {
+        case .words(let words): matching(words, prefix)
+        case .paths: paths(prefix)
+        case .none: []
         }
     }
 

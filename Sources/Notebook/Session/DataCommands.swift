@@ -9,22 +9,21 @@ extension Session {
         summary: "rotate and shift training images at random, afresh every batch (or: augment off)",
         usage: "augment rotate=DEGREES shift=PIXELS  ·  augment off",
         example: "augment rotate=15 shift=2",
-        positionals: [ArgumentSpec("off", .choice(["off"]), "off, to stop augmenting")],
-        options: [ArgumentSpec("rotate", .number(.nonNegative), default: "0", "the largest rotation either way, in degrees"),
-                  ArgumentSpec("shift", .number(.nonNegative), default: "0", "the largest shift either way, in pixels")]
+        positionals: [AugmentCommand.off],
+        options: [AugmentCommand.rotate, AugmentCommand.shift]
     )) { session, arguments, output in
-        if arguments.text("off") != nil {
-            guard arguments.line.options.isEmpty else { throw arguments.error("'augment off' takes no options", positional: 0) }
-            session.augmentation = nil
+        if arguments[AugmentCommand.off] != nil {
+            guard arguments.line.options.isEmpty else { throw arguments.error("'augment off' takes no options", at: AugmentCommand.off) }
+            session.state.augmentation = nil
             output.emit(.text("Augmentation off: training images are used as they are."))
             return
         }
-        let rotation = arguments.number("rotate") ?? 0, shift = arguments.number("shift") ?? 0
-        guard rotation <= 180 else { throw arguments.error("rotate must be ≤ 180 degrees, got \(format(rotation))", at: "rotate") }
+        let rotation = arguments[AugmentCommand.rotate], shift = arguments[AugmentCommand.shift]
+        guard rotation <= 180 else { throw arguments.error("rotate must be ≤ 180 degrees, got \(format(rotation))", at: AugmentCommand.rotate) }
         guard rotation > 0 || shift > 0 else {
             throw arguments.error("say how much: augment rotate=15 shift=2 (or augment off)")
         }
-        session.augmentation = Augmentation(rotation: Float(rotation), shift: Float(shift))
+        session.state.augmentation = Augmentation(rotation: Float(rotation), shift: Float(shift))
         output.emit(.text("Each training batch will be rotated by up to ±\(format(rotation))° and shifted by up to ±\(format(shift)) pixels, at random (test and validation images stay as they are)."))
     }
 
@@ -33,28 +32,21 @@ extension Session {
         summary: "load a dataset: MNIST, Fashion-MNIST, or the IDX files in a folder",
         usage: "load mnist|fashion-mnist [limit=N] [test-limit=N] [dir=DIR]  ·  load idx DIR",
         example: "load mnist limit=10000",
-        positionals: [ArgumentSpec("dataset", .choice(["mnist", "fashion-mnist", "idx"]), "a dataset: mnist, fashion-mnist or idx DIR"),
-                      ArgumentSpec("folder", .path, "the folder that holds the IDX files")],
-        required: 1,
-        options: [ArgumentSpec("limit", .integer(min: 1), "keep only the first N training images"),
-                  ArgumentSpec("test-limit", .integer(min: 1), "keep only the first N test images"),
-                  ArgumentSpec("dir", .path, "look in this folder first (downloads go there too)", only: ["mnist", "fashion-mnist"])]
+        positionals: [LoadCommand.dataset, LoadCommand.folder],
+        options: [LoadCommand.limit, LoadCommand.testLimit, LoadCommand.directory]
     )) { session, arguments, output in
-        let name = arguments.text("dataset")!
-        let limit = arguments.integer("limit"), testLimit = arguments.integer("test-limit")
+        let (limit, testLimit) = (arguments[LoadCommand.limit], arguments[LoadCommand.testLimit])
         let dataset: Dataset
         let directory: String
+        let title: String
         do {
-            if name == "idx" {
-                guard let folder = arguments.text("folder") else { throw arguments.error("'load idx' needs the folder that holds the IDX files", positional: 0) }
-                directory = session.resolve(folder)
+            switch arguments[LoadCommand.dataset] {
+            case .idx:
+                directory = session.resolve(arguments[LoadCommand.folder].text)
                 dataset = try Dataset.loadIDXFolder(directory, limit: limit, testLimit: testLimit)
-            } else {
-                if arguments.text("folder") != nil {
-                    throw arguments.error("'load \(name)' takes no folder; use dir=\(arguments.text("folder")!)", positional: 1)
-                }
-                let info = DatasetInfo.named(name)!
-                let store = DataStore(explicitDirectory: arguments.text("dir").map(session.resolve),
+                title = "the IDX files"
+            case .named(let info):
+                let store = DataStore(explicitDirectory: arguments[LoadCommand.directory].map { session.resolve($0.text) },
                                       environment: session.environment, workingDirectory: session.workingDirectory)
                 // Progress arrives on the download's thread while this one waits for it to finish.
                 nonisolated(unsafe) let sink = output
@@ -65,6 +57,7 @@ extension Session {
                 }
                 output.progress(nil)
                 dataset = try Dataset.load(info, from: directory, limit: limit, testLimit: testLimit)
+                title = info.title
             }
         } catch let error as IDXFile.Error {
             throw arguments.error(error.description)
@@ -73,7 +66,7 @@ extension Session {
         }
         session.data = LoadedData(dataset: dataset)
         let shape = dataset.train.sampleShape
-        output.emit(.text("Loaded \(name == "idx" ? "the IDX files" : DatasetInfo.named(name)!.title) from \(directory)"))
+        output.emit(.text("Loaded \(title) from \(directory)"))
         output.emit(.fields([
             Field("training", "\(count(dataset.train.count)) images of \(shape.dropFirst().map(String.init).joined(separator: "×"))"),
             Field("test", "\(count(dataset.test.count)) images"),
@@ -87,22 +80,22 @@ extension Session {
         summary: "scale pixels to [0, 1], or standardize them to mean 0 and standard deviation 1",
         usage: "normalize [scale|standardize]",
         example: "normalize scale",
-        positionals: [ArgumentSpec("method", .choice(["scale", "standardize"]), default: "scale", "how: scale or standardize")]
+        positionals: [NormalizeCommand.method]
     )) { session, arguments, output in
         var data = try session.requireData(arguments)
         if let done = data.normalization {
-            throw arguments.error("the pixels are already normalized (\(done)) — load the data again to start over")
+            throw arguments.error("the pixels are already normalized (\(done.name)) — load the data again to start over")
         }
-        if arguments.text("method") == "standardize" {
+        data.normalization = arguments[NormalizeCommand.method]
+        switch arguments[NormalizeCommand.method] {
+        case .standardize:
             let (dataset, mean, std) = data.dataset.standardized()
             data.dataset = dataset
             data.validation = data.validation?.transformingInputs { ($0 - mean) / std }
-            data.normalization = "standardize"
             output.emit(.text(String(format: "Standardized: (pixel − %.2f) / %.2f, the training images' mean and standard deviation.", mean, std)))
-        } else {
+        case .scale:
             data.dataset = data.dataset.scaled()
             data.validation = data.validation?.transformingInputs { $0 / 255 }
-            data.normalization = "scale"
             output.emit(.text("Scaled: every pixel divided by 255, so 0 (black) to 1 (white)."))
         }
         session.data = data
@@ -130,26 +123,24 @@ extension Session {
         summary: "hold out part of the training set to validate on",
         usage: "split validation=0.15 [method=random|last]",
         example: "split validation=0.15",
-        options: [ArgumentSpec("validation", .number(.fraction), default: "0.15", "the fraction held out"),
-                  ArgumentSpec("method", .choice(["random", "last"]), default: "random",
-                               "random (seeded, as PyTorch's random_split) or the last images (as Keras's validation_split)")]
+        options: [SplitCommand.validation, SplitCommand.method]
     )) { session, arguments, output in
         var data = try session.requireData(arguments)
-        guard data.validation == nil else {
-            throw arguments.error("the training set is already split (\(data.splitDescription ?? "")) — load the data again to split differently")
+        if let split = data.split {
+            throw arguments.error("the training set is already split (\(split.description)) — load the data again to split differently")
         }
-        let fraction = arguments.number("validation") ?? 0.15
-        let method: SplitMethod = arguments.text("method") == "last" ? .last : .random
+        let (fraction, method) = (arguments[SplitCommand.validation], arguments[SplitCommand.method])
         let whole = data.dataset.train.count
         let (train, validation) = data.dataset.train.split(validationFraction: fraction, method: method, random: session.random)
         guard train.count > 0, validation.count > 0 else {
-            throw arguments.error("validation=\(format(fraction)) of \(whole) images leaves one side empty", at: "validation")
+            throw arguments.error("validation=\(format(fraction)) of \(whole) images leaves one side empty", at: SplitCommand.validation)
         }
+        let split = SplitRecord(method: method, seed: session.seed, validationCount: validation.count)
         data.dataset.train = train
         data.validation = validation
-        data.splitDescription = method == .random ? "random, seed \(session.seed)" : "the last \(count(validation.count))"
+        data.split = split
         session.data = data
-        output.emit(.text("Held out \(count(validation.count)) of \(count(whole)) training images for validation (\(data.splitDescription!)); \(count(train.count)) left to train on."))
+        output.emit(.text("Held out \(count(validation.count)) of \(count(whole)) training images for validation (\(split.description)); \(count(train.count)) left to train on."))
     }
 
     /// A path as typed, relative to the session's working directory.
@@ -157,4 +148,46 @@ extension Session {
         let expanded = (path as NSString).expandingTildeInPath
         return ((expanded.hasPrefix("/") ? expanded : workingDirectory + "/" + expanded) as NSString).standardizingPath
     }
+}
+
+private enum AugmentCommand {
+    enum Off: String, Choice { case off }
+    static let off = Argument<Off?>("off", "off, to stop augmenting")
+    static let rotate = Argument<Double>("rotate", .nonNegative, default: 0, "the largest rotation either way, in degrees")
+    static let shift = Argument<Double>("shift", .nonNegative, default: 0, "the largest shift either way, in pixels")
+}
+
+/// A dataset `load` knows by name, or `idx` for the IDX files in a folder.
+enum DatasetName: Choice {
+    case named(DatasetInfo)
+    case idx
+
+    static var allCases: [DatasetName] { DatasetInfo.catalog.map { .named($0) } + [.idx] }
+    static var aliases: [String: DatasetName] { ["fmnist": .named(.fashionMNIST)] }
+    var name: String {
+        switch self {
+        case .named(let info): info.name
+        case .idx: "idx"
+        }
+    }
+    static func == (a: DatasetName, b: DatasetName) -> Bool { a.name == b.name }
+}
+
+private enum LoadCommand {
+    static let dataset = Argument<DatasetName>(required: "dataset", "a dataset: mnist, fashion-mnist or idx DIR")
+    static let folder = Argument<FilePath>(required: "folder", "the folder that holds the IDX files", only: ["idx"],
+                                           problem: "'load idx' needs the folder that holds the IDX files")
+    static let limit = Argument<Int?>("limit", .atLeast(1), "keep only the first N training images")
+    static let testLimit = Argument<Int?>("test-limit", .atLeast(1), "keep only the first N test images")
+    static let directory = Argument<FilePath?>("dir", "look in this folder first (downloads go there too)", only: ["mnist", "fashion-mnist"])
+}
+
+private enum NormalizeCommand {
+    static let method = Argument<Normalization>("method", default: .scale, "how: scale or standardize")
+}
+
+private enum SplitCommand {
+    static let validation = Argument<Double>("validation", .fraction, default: 0.15, "the fraction held out")
+    static let method = Argument<SplitMethod>("method", default: .random,
+                                              "random (seeded, as PyTorch's random_split) or the last images (as Keras's validation_split)")
 }

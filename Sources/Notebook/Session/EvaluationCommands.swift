@@ -4,28 +4,27 @@ import Foundation
 extension Session {
     static let evaluationCommands: [Command] = [metrics, roc, plot, show, predict]
 
-    static let splitOption = ArgumentSpec("on", .choice(["test", "validation", "train"]), default: "test", "which images")
-    static let fileOption = ArgumentSpec("to", .path, "write the picture to this .svg file instead")
+    static let splitOption = Argument<SplitName>("on", default: .test, "which images")
+    static let fileOption = Argument<FilePath?>("to", "write the picture to this .svg file instead")
 
     static let metrics = Command(spec: CommandSpec(
         "metrics", group: .evaluation,
         summary: "accuracy, precision, recall and F1 per class (as scikit-learn), and the confusion matrix",
         usage: "metrics [on=test|validation|train] [average=weighted|macro]",
         example: "metrics on=test average=weighted",
-        options: [splitOption, ArgumentSpec("average", .choice(["weighted", "macro"]), default: "weighted",
-                                            "the average shown first: weighted by support, or plain mean")]
+        options: [splitOption, MetricsCommand.average]
     )) { session, arguments, output in
-        let (split, data, predictions) = try session.predictions(arguments)
+        let (split, data, predictions) = try session.predictions(arguments[splitOption], arguments)
         let names = session.data!.dataset.classNames
         let confusion = ConfusionMatrix(truth: data.labels, predicted: predictions.predicted, classCount: data.classCount)
         let report = ClassificationReport(confusion)
-        let average = arguments.text("average") ?? "weighted"
-        let chosen = average == "macro" ? report.macro : report.weighted
+        let average = arguments[MetricsCommand.average]
+        let chosen = average == .macro ? report.macro : report.weighted
         output.emit(.fields([
             Field("accuracy", percent(report.accuracy) + " of \(count(data.count)) \(split) images"),
-            Field("precision", percent(chosen.precision) + " (\(average) average)"),
-            Field("recall", percent(chosen.recall) + " (\(average) average)"),
-            Field("F1", percent(chosen.f1) + " (\(average) average)"),
+            Field("precision", percent(chosen.precision) + " (\(average.name) average)"),
+            Field("recall", percent(chosen.recall) + " (\(average.name) average)"),
+            Field("F1", percent(chosen.f1) + " (\(average.name) average)"),
         ]))
         func row(_ name: String, _ s: ClassificationReport.Scores) -> [String] {
             [name, String(format: "%.4f", s.precision), String(format: "%.4f", s.recall), String(format: "%.4f", s.f1), String(s.support)]
@@ -45,7 +44,7 @@ extension Session {
         example: "roc on=test",
         options: [splitOption, fileOption]
     )) { session, arguments, output in
-        let (split, data, predictions) = try session.predictions(arguments)
+        let (split, data, predictions) = try session.predictions(arguments[splitOption], arguments)
         let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
         let names = session.data!.dataset.classNames
         let rows = zip(names, analysis.aucs).map { name, auc in [name, auc.map { String(format: "%.4f", $0) } ?? "n/a"] }
@@ -63,37 +62,36 @@ extension Session {
         summary: "draw the loss or accuracy curves, ROC curves, the confusion matrix or the class histogram",
         usage: "plot loss|accuracy|roc|confusion|classes [on=test|validation|train] [to=FILE.svg]",
         example: "plot loss",
-        positionals: [ArgumentSpec("what", .choice(["loss", "accuracy", "roc", "confusion", "classes"]),
-                                   "what to draw: loss, accuracy, roc, confusion or classes")],
-        required: 1,
-        options: [ArgumentSpec("on", .choice(["test", "validation", "train"]), default: "test (classes: train)", "which images"),
-                  fileOption]
+        positionals: [PlotCommand.what],
+        options: [PlotCommand.on, fileOption]
     )) { session, arguments, output in
         let picture: Block
-        switch arguments.text("what")! {
-        case let curve where curve == "loss" || curve == "accuracy":
+        let what = arguments[PlotCommand.what]
+        let on = arguments[PlotCommand.on] ?? (what == .classes ? .train : .test)
+        switch what {
+        case .loss, .accuracy:
             guard !session.history.isEmpty else { throw arguments.error("no training yet — train first, e.g. train epochs=5") }
-            let training: [Chart.Point] = session.history.map { .init(Double($0.epoch), curve == "loss" ? $0.loss : $0.accuracy) }
-            var series = [Chart.Series(curve, training)]
+            let isLoss = what == .loss
+            let training: [Chart.Point] = session.history.map { .init(Double($0.epoch), isLoss ? $0.loss : $0.accuracy) }
+            var series = [Chart.Series(what.name, training)]
             let validation = session.history.compactMap { record in
-                (curve == "loss" ? record.validationLoss : record.validationAccuracy).map { Chart.Point(Double(record.epoch), $0) }
+                (isLoss ? record.validationLoss : record.validationAccuracy).map { Chart.Point(Double(record.epoch), $0) }
             }
-            if !validation.isEmpty { series.append(.init("val_" + curve, validation)) }
-            picture = .chart(Chart(title: curve == "loss" ? "Loss per epoch" : "Accuracy per epoch",
-                                   xLabel: "epoch", yLabel: curve, series: series))
-        case "roc":
-            let (split, data, predictions) = try session.predictions(arguments)
+            if !validation.isEmpty { series.append(.init("val_" + what.name, validation)) }
+            picture = .chart(Chart(title: isLoss ? "Loss per epoch" : "Accuracy per epoch",
+                                   xLabel: "epoch", yLabel: what.name, series: series))
+        case .roc:
+            let (split, data, predictions) = try session.predictions(on, arguments)
             let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
             picture = .chart(rocChart(analysis, names: session.data!.dataset.classNames, split: split))
-        case "confusion":
-            let (split, data, predictions) = try session.predictions(arguments)
+        case .confusion:
+            let (split, data, predictions) = try session.predictions(on, arguments)
             let confusion = ConfusionMatrix(truth: data.labels, predicted: predictions.predicted, classCount: data.classCount)
             picture = .heatmap(confusionHeatmap(confusion, names: session.data!.dataset.classNames, split: split))
-        default:   // classes
-            let split = arguments.text("on") ?? "train"
-            let data = try session.images(split, arguments)
+        case .classes:
+            let data = try session.images(on, arguments)
             let counts = data.classCounts
-            picture = .bars(BarChart(title: "Images per class (\(split), \(count(data.count)))",
+            picture = .bars(BarChart(title: "Images per class (\(on.name), \(count(data.count)))",
                                      labels: session.data!.dataset.classNames, values: counts.map(Double.init),
                                      valueTexts: counts.map(count)))
         }
@@ -105,38 +103,31 @@ extension Session {
         summary: "draw digits with their true and predicted labels: samples, errors, or one image",
         usage: "show samples|errors [n=9] [on=test]  ·  show image INDEX [on=test]  ·  … [to=FILE.svg]",
         example: "show errors n=9",
-        positionals: [ArgumentSpec("what", .choice(["samples", "errors", "image"]), "samples, errors or image INDEX"),
-                      ArgumentSpec("index", .number(.nonNegative), "the image's index")],
-        required: 1,
-        options: [ArgumentSpec("n", .integer(min: 1, max: 100), default: "9", "how many images", only: ["samples", "errors"]),
-                  splitOption, fileOption]
+        positionals: [ShowCommand.what, ShowCommand.index],
+        options: [ShowCommand.n, splitOption, fileOption]
     )) { session, arguments, output in
-        let split = arguments.text("on") ?? "test"
+        let split = arguments[splitOption]
         let data = try session.images(split, arguments)
-        let what = arguments.text("what")!
-        // Every check before the seeded draw below: a failed command leaves the random state as it was.
-        if arguments.has("index") && what != "image" { throw arguments.error("'show \(what)' takes no index; use n=", positional: 1) }
-        let n = arguments.integer("n") ?? 9
-        let predictions = session.model == nil ? nil : try session.predictions(arguments).predictions
-        if what == "errors" && predictions == nil { throw arguments.error("no model yet — errors are the images the model gets wrong") }
+        let what = arguments[ShowCommand.what]
+        let n = arguments[ShowCommand.n]
+        let predictions = session.model == nil ? nil : try session.predictions(split, arguments).predictions
+        if what == .errors && predictions == nil { throw arguments.error("no model yet — errors are the images the model gets wrong") }
         let indices: [Int]
         let title: String
         switch what {
-        case "image":
-            guard let index = arguments.integer("index") ?? arguments.number("index").map(Int.init) else {
-                throw arguments.error("'show image' needs the image's index, e.g. show image 42", positional: 0)
-            }
-            guard index < data.count else { throw arguments.error("the \(split) set has \(count(data.count)) images: 0 to \(data.count - 1)", positional: 1) }
+        case .image:
+            let index = arguments[ShowCommand.index]
+            guard index < data.count else { throw arguments.error("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)", at: ShowCommand.index) }
             indices = [index]
-            title = "\(split.capitalized) image \(index)"
-        case "errors":
+            title = "\(split.name.capitalized) image \(index)"
+        case .errors:
             let wrong = data.labels.indices.filter { predictions!.predicted[$0] != data.labels[$0] }
             indices = Array(wrong.prefix(n))
-            title = "The first \(indices.count) of \(count(wrong.count)) \(split) images the model gets wrong"
-        default:
+            title = "The first \(indices.count) of \(count(wrong.count)) \(split.name) images the model gets wrong"
+        case .samples:
             // A seeded draw, so a replayed notebook shows the same digits.
             indices = Array(session.random.permutation(data.count).prefix(n))
-            title = "\(indices.count) \(split) images at random"
+            title = "\(indices.count) \(split.name) images at random"
         }
         let grid = ImageGrid(title: title, columns: Int(Double(indices.count).squareRoot().rounded(.up)),
                              images: indices.map { session.gridImage($0, of: data, predictions) })
@@ -148,17 +139,16 @@ extension Session {
         summary: "one image and the probability the model gives each class",
         usage: "predict INDEX [on=test]",
         example: "predict 42",
-        positionals: [ArgumentSpec("index", .integer(min: 0), "the image's index")],
-        required: 1,
+        positionals: [PredictCommand.index],
         options: [splitOption]
     )) { session, arguments, output in
-        let (split, data, predictions) = try session.predictions(arguments)
-        let index = arguments.integer("index")!
-        guard index < data.count else { throw arguments.error("the \(split) set has \(count(data.count)) images: 0 to \(data.count - 1)", positional: 0) }
+        let (split, data, predictions) = try session.predictions(arguments[splitOption], arguments)
+        let index = arguments[PredictCommand.index]
+        guard index < data.count else { throw arguments.error("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)", at: PredictCommand.index) }
         let names = session.data!.dataset.classNames
         let row = Array(predictions.probabilities[row: index]).map(Double.init)
         let best = predictions.predicted[index]
-        output.emit(.images(ImageGrid(title: "\(split.capitalized) image \(index)", columns: 1,
+        output.emit(.images(ImageGrid(title: "\(split.name.capitalized) image \(index)", columns: 1,
                                       images: [session.gridImage(index, of: data, predictions)])))
         output.emit(.bars(BarChart(title: "Predicted probabilities", labels: names, values: row,
                                    valueTexts: row.map { String(format: "%.1f%%", $0 * 100) }, highlighted: best)))
@@ -169,39 +159,62 @@ extension Session {
 
     // MARK: - Pictures
 
-    static func confusionHeatmap(_ confusion: ConfusionMatrix, names: [String], split: String) -> Heatmap {
-        Heatmap(title: "Confusion matrix (\(split))", rowTitle: "true", columnTitle: "predicted",
+    static func confusionHeatmap(_ confusion: ConfusionMatrix, names: [String], split: SplitName) -> Heatmap {
+        Heatmap(title: "Confusion matrix (\(split.name))", rowTitle: "true", columnTitle: "predicted",
                 rowLabels: names, columnLabels: names, shades: confusion.rowNormalized,
                 cells: confusion.counts.map { $0.map(String.init) })
     }
 
-    static func rocChart(_ analysis: ROCAnalysis, names: [String], split: String) -> Chart {
+    static func rocChart(_ analysis: ROCAnalysis, names: [String], split: SplitName) -> Chart {
         let curves = zip(names, analysis.curves).compactMap { name, curve in
             curve.map { curve in
                 Chart.Series(String(format: "%@ (AUC %.3f)", name, curve.auc),
                              zip(curve.falsePositiveRates, curve.truePositiveRates).map { Chart.Point($0, $1) })
             }
         }
-        return Chart(title: "ROC curves, one class against the rest (\(split))", xLabel: "false positive rate",
+        return Chart(title: "ROC curves, one class against the rest (\(split.name))", xLabel: "false positive rate",
                      yLabel: "true positive rate", series: curves, xRange: 0...1, yRange: 0...1)
     }
 
     /// Writes an SVG when the command says `to=FILE.svg`, else shows the picture.
     func emitPicture(_ picture: Block, _ arguments: Arguments, _ output: OutputSink) throws {
-        guard let path = arguments.text("to") else {
+        guard let path = arguments[Self.fileOption]?.text else {
             output.emit(picture)
             return
         }
-        guard path.lowercased().hasSuffix(".svg") else { throw arguments.error("to= takes an .svg file name, got '\(path)'", at: "to") }
+        guard path.lowercased().hasSuffix(".svg") else { throw arguments.error("to= takes an .svg file name, got '\(path)'", at: Self.fileOption) }
         let svg = SVGRenderer().render(picture)!
         let target = resolve(path)
         do {
             try writeAtomically(Data(svg.utf8), to: target)
         } catch {
-            throw arguments.error("cannot write \(target): \((error as NSError).localizedDescription)", at: "to")
+            throw arguments.error("cannot write \(target): \((error as NSError).localizedDescription)", at: Self.fileOption)
         }
         output.emit(.note("Wrote \(path)."))
     }
+}
+
+private enum MetricsCommand {
+    enum Average: String, Choice { case weighted, macro }
+    static let average = Argument<Average>("average", default: .weighted, "the average shown first: weighted by support, or plain mean")
+}
+
+private enum PlotCommand {
+    enum Picture: String, Choice { case loss, accuracy, roc, confusion, classes }
+    static let what = Argument<Picture>(required: "what", "what to draw: loss, accuracy, roc, confusion or classes")
+    static let on = Argument<SplitName?>("on", default: "test (classes: train)", "which images")
+}
+
+private enum ShowCommand {
+    enum Picture: String, Choice { case samples, errors, image }
+    static let what = Argument<Picture>(required: "what", "samples, errors or image INDEX")
+    static let index = Argument<Int>(required: "index", .atLeast(0), "the image's index", only: ["image"],
+                                     missing: "'show image' needs the image's index, e.g. show image 42")
+    static let n = Argument<Int>("n", .within(1...100), default: 9, "how many images", only: ["samples", "errors"])
+}
+
+private enum PredictCommand {
+    static let index = Argument<Int>(required: "index", .atLeast(0), "the image's index")
 }
 
 extension Session {
@@ -212,27 +225,27 @@ extension Session {
     }
 
     /// The images of a split, by name.
-    func images(_ split: String, _ arguments: Arguments) throws -> LabeledData {
+    func images(_ split: SplitName, _ arguments: Arguments) throws -> LabeledData {
         let data = try requireData(arguments)
         switch split {
-        case "validation":
-            guard let validation = data.validation else { throw arguments.error("there is no validation set — split first, e.g. split validation=0.15", at: "on") }
+        case .validation:
+            guard let validation = data.validation else {
+                throw arguments.error("there is no validation set — split first, e.g. split validation=0.15", at: Self.splitOption)
+            }
             return validation
-        case "train": return data.dataset.train
-        default: return data.dataset.test
+        case .train: return data.dataset.train
+        case .test: return data.dataset.test
         }
     }
 
-    /// The model's predictions on the split named by `on=` (default test), computed once per
-    /// model and data state.
-    func predictions(_ arguments: Arguments) throws -> (split: String, data: LabeledData, predictions: Predictions) {
-        let split = arguments.text("on") ?? "test"
+    /// The model's predictions on `split`, computed once per model and data state.
+    func predictions(_ split: SplitName, _ arguments: Arguments) throws -> (split: SplitName, data: LabeledData, predictions: Predictions) {
         let data = try images(split, arguments)
         let model = try requireModel(arguments)
         guard data.inputs.featuresPerSample == model.inputShape.reduce(1, *), model.outputShape == [data.classCount] else {
             throw arguments.error("the model takes \(formatShape(model.inputShape)) and gives \(formatShape(model.outputShape)) values; the data has \(formatShape(data.sampleShape)) images of \(data.classCount) classes")
         }
-        if let cached = predictionCache[split] { return (split, data, cached) }
+        if let cached = state.predictionCache[split] { return (split, data, cached) }
         let output = model.predict(data.inputs)
         let probabilities: Tensor = switch model.layers.last {
         case is Softmax: output
@@ -240,7 +253,7 @@ extension Session {
         default: Softmax().forward(output, training: false)   // logits
         }
         let predictions = Predictions(probabilities: probabilities, predicted: probabilities.argmaxPerRow())
-        predictionCache[split] = predictions
+        state.predictionCache[split] = predictions
         return (split, data, predictions)
     }
 
@@ -250,11 +263,11 @@ extension Session {
         let (height, width) = shape.count == 3 ? (shape[1], shape[2]) : (1, shape.reduce(1, *))
         var pixels = Array(data.inputs[row: index].prefix(height * width))
         switch self.data?.normalization {
-        case "scale": break
-        case "standardize":
+        case .scale: break
+        case .standardize:
             let (low, high) = (pixels.min() ?? 0, pixels.max() ?? 1)
             pixels = pixels.map { high > low ? ($0 - low) / (high - low) : 0 }
-        default: pixels = pixels.map { $0 / 255 }
+        case nil: pixels = pixels.map { $0 / 255 }
         }
         let names = self.data!.dataset.classNames
         let truth = data.labels[index]

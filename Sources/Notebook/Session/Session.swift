@@ -2,38 +2,55 @@ import Core
 import Foundation
 
 /// The state a person builds up, one command at a time: data and its preprocessing, a model,
-/// how it is compiled, its training history. Commands change it only when they succeed.
+/// how it is compiled, its training history. A command either succeeds or leaves all of it —
+/// the random source's position included — exactly as it was (see `execute`).
 public final class Session {
     /// The data as prepared so far.
     struct LoadedData {
         var dataset: Dataset             // its `train` is what remains after a split
         var validation: LabeledData?
-        var splitDescription: String?
-        var normalization: String?       // what `normalize` did, once it has
+        var split: SplitRecord?
+        var normalization: Normalization?
+    }
+
+    /// How the training set was split, for messages.
+    struct SplitRecord {
+        let method: SplitMethod
+        let seed: UInt64
+        let validationCount: Int
+
+        var description: String {
+            method == .random ? "random, seed \(seed)" : "the last \(count(validationCount))"
+        }
     }
 
     /// An optimizer and a loss, ready to train the current model.
     struct Compiled {
-        var loss: any Loss
-        var lossName: String
+        var lossName: LossName
         var optimizer: any Optimizer
         var description: String
+        var loss: any Loss { lossName.loss }
     }
 
-    public internal(set) var seed: UInt64 = 42
-    var random = RandomSource(seed: 42)
-    var data: LoadedData? {
-        didSet { predictionCache = [:] }
+    /// Everything a command can change. Commands change it only when they succeed.
+    struct State {
+        var seed: UInt64 = 42
+        var random = RandomSource(seed: 42)
+        var data: LoadedData? {
+            didSet { predictionCache = [:] }
+        }
+        var model: Sequential?
+        var compiled: Compiled?
+        var augmentation: Augmentation?
+        var history: [EpochRecord] = []
+        /// Predictions per split for the current model and data; emptied whenever either changes.
+        var predictionCache: [SplitName: Predictions] = [:]
+        /// The lines of the commands that succeeded, in order.
+        var transcript: [String] = []
+        var wantsToQuit = false
     }
-    var model: Sequential?
-    var compiled: Compiled?
-    var augmentation: Augmentation?
-    var history: [EpochRecord] = []
-    /// Predictions per split for the current model and data; emptied whenever either changes.
-    var predictionCache: [String: Predictions] = [:]
-    /// The lines of the commands that succeeded, in order (what an export replays).
-    public internal(set) var transcript: [String] = []
-    public internal(set) var wantsToQuit = false
+
+    var state = State()
 
     /// Where `load` looks for datasets, and downloads them (a `DataStore`'s environment).
     public var environment: [String: String]
@@ -50,7 +67,7 @@ public final class Session {
     }
 
     /// Runs one line. Throws a `CommandError` pointing into the line when it is wrong or cannot
-    /// run now; the session is then unchanged.
+    /// run now; the session is then exactly as it was before the line.
     public func execute(_ line: String, output: OutputSink) throws {
         guard let parsed = try Parser.parse(line, parameters: parameters) else { return }
         guard let command = Self.command(named: parsed.name) else {
@@ -59,9 +76,57 @@ public final class Session {
             throw CommandError("unknown command '\(parsed.name)'\(hint)", source: parsed.source, range: parsed.nameRange)
         }
         let arguments = try command.spec.validate(parsed)
-        try command.run(self, arguments, output)
-        if command.spec.group != .session || parsed.name == "seed" { transcript.append(parsed.source) }
+        let checkpoint = Checkpoint(self)
+        do {
+            try command.run(self, arguments, output)
+        } catch {
+            checkpoint.restore(self)
+            throw error
+        }
+        if command.spec.group != .session || command.spec.name == "seed" { state.transcript.append(parsed.source) }
     }
+
+    /// The session as it was before a command: its state (values, copied on write) and what the
+    /// state's objects change in place — the random source's position, the model's weights and
+    /// streams, the optimizer's buffers. Taking one costs a few pointer copies; a command that then
+    /// trains copies the weights once, when it first writes them.
+    struct Checkpoint {
+        let state: State
+        let random: RandomSource.Position
+        let model: Sequential.Snapshot?
+        let optimizer: OptimizerState?
+
+        init(_ session: Session) {
+            state = session.state
+            random = session.state.random.position
+            model = session.state.model?.snapshot()
+            optimizer = session.state.compiled?.optimizer.state
+        }
+
+        func restore(_ session: Session) {
+            session.state = state
+            state.random.position = random
+            if let model { state.model?.restore(model) }
+            if let optimizer { state.compiled?.optimizer.state = optimizer }
+        }
+    }
+
+    // The state's parts by name, for the commands.
+    public var seed: UInt64 { state.seed }
+    var random: RandomSource { state.random }
+    var data: LoadedData? {
+        get { state.data }
+        set { state.data = newValue }
+    }
+    var model: Sequential? { state.model }
+    var compiled: Compiled? {
+        get { state.compiled }
+        set { state.compiled = newValue }
+    }
+    var history: [EpochRecord] { state.history }
+    /// The lines of the commands that succeeded, in order.
+    public var transcript: [String] { state.transcript }
+    public var wantsToQuit: Bool { state.wantsToQuit }
 
     // MARK: - What commands need before they can run
 
@@ -83,10 +148,10 @@ public final class Session {
 
     /// The model changed: its optimizer and history belong to the old one.
     func modelChanged(_ model: Sequential) {
-        self.model = model
-        predictionCache = [:]
-        compiled = nil
-        history = []
+        state.model = model
+        state.predictionCache = [:]
+        state.compiled = nil
+        state.history = []
     }
 }
 

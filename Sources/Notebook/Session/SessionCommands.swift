@@ -7,12 +7,11 @@ extension Session {
         "seed", group: .session,
         summary: "set the seed every random choice draws from: same seed, same numbers",
         usage: "seed N", example: "seed 42",
-        positionals: [ArgumentSpec("n", .integer(min: 0), "the seed, a whole number ≥ 0")],
-        required: 1
+        positionals: [SeedCommand.n]
     )) { session, arguments, output in
-        let seed = UInt64(arguments.integer("n")!)
-        session.seed = seed
-        session.random = RandomSource(seed: seed)
+        let seed = UInt64(arguments[SeedCommand.n])
+        session.state.seed = seed
+        session.state.random = RandomSource(seed: seed)
         output.emit(.text("Seed \(seed): weights, shuffling, splits and dropout all draw from it from now on."))
     }
 
@@ -20,9 +19,9 @@ extension Session {
         "history", group: .session,
         summary: "the training history, epoch by epoch (or the commands run so far)",
         usage: "history [commands]", example: "history",
-        positionals: [ArgumentSpec("what", .choice(["training", "commands"]), default: "training", "training or commands")]
+        positionals: [HistoryCommand.what]
     )) { session, arguments, output in
-        if arguments.text("what") == "commands" {
+        if arguments[HistoryCommand.what] == .commands {
             guard !session.transcript.isEmpty else { output.emit(.note("No commands yet.")); return }
             output.emit(.text(session.transcript.joined(separator: "\n")))
             return
@@ -46,9 +45,9 @@ extension Session {
         "help", group: .session,
         summary: "list the commands, or explain one",
         usage: "help [command]", example: "help train",
-        positionals: [ArgumentSpec("command", .text, "a command name")]
+        positionals: [HelpCommand.command]
     )) { _, arguments, output in
-        guard let name = arguments.text("command")?.lowercased() else {
+        guard let name = arguments[HelpCommand.command]?.name.lowercased() else {
             for group in CommandGroup.allCases {
                 let specs = Session.specs.filter { $0.group == group }
                 if specs.isEmpty { continue }
@@ -62,13 +61,13 @@ extension Session {
         }
         guard let command = Session.command(named: name) else {
             let hint = suggestion(for: name, among: Session.specs.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
-            throw arguments.error("no command '\(name)'\(hint)", positional: 0)
+            throw arguments.error("no command '\(name)'\(hint)", at: HelpCommand.command)
         }
         let spec = command.spec
         output.emit(.text("\(spec.name) — \(spec.summary)\n\nusage:   \(spec.usage)\nexample: \(spec.example)"))
         if !spec.options.isEmpty {
             output.emit(.table(Table(headers: ["option", "value", "default", ""], rows: spec.options.map { option in
-                [option.name, option.kind.placeholder, option.defaultText ?? "", option.help + (option.only.map { " (\(spec.name) \($0.joined(separator: "/")))" } ?? "")]
+                [option.name, option.placeholder, option.defaultText ?? "", option.help + (option.only.map { " (\(spec.name) \($0.joined(separator: "/")))" } ?? "")]
             })))
         }
     }
@@ -78,6 +77,29 @@ extension Session {
         summary: "leave Caderno (Ctrl-D does too); 'exit' is the same",
         usage: "quit", example: "quit"
     )) { session, _, _ in
-        session.wantsToQuit = true
+        session.state.wantsToQuit = true
     }
+}
+
+private enum SeedCommand {
+    static let n = Argument<Int>(required: "n", .atLeast(0), "the seed, a whole number ≥ 0")
+}
+
+private enum HistoryCommand {
+    enum What: String, Choice { case training, commands }
+    static let what = Argument<What>("what", default: .training, "training or commands")
+}
+
+private enum HelpCommand {
+    static let command = Argument<CommandName?>("command", "a command name")
+}
+
+/// A command's name as `help` takes it: any word (an unknown one gets "did you mean"), completed
+/// from the commands there are.
+struct CommandName: ArgumentValue {
+    let name: String
+    static func parse(_ argument: CommandArgument) throws -> CommandName { CommandName(name: argument.text) }
+    static var placeholder: String { "COMMAND" }
+    static var completion: Completion { .words(Session.specs.map(\.name)) }
+    var shown: String { name }
 }

@@ -9,25 +9,19 @@ extension Session {
         summary: "train the compiled model on the training set; Ctrl-C stops after the current batch",
         usage: "train [epochs=N] [batch=N] [validation=X] [early-stop=N] [shuffle=true]",
         example: "train epochs=30 batch=64",
-        options: [ArgumentSpec("epochs", .integer(min: 1, max: 100_000), default: "1", "passes over the training set"),
-                  ArgumentSpec("batch", .integer(min: 1), default: "32", "images per gradient step"),
-                  ArgumentSpec("validation", .number(.fraction), "hold out this last fraction for this run (as Keras's validation_split)"),
-                  ArgumentSpec("early-stop", .integer(min: 1), "stop when the validation loss has not improved for N epochs"),
-                  ArgumentSpec("shuffle", .flag, default: "true", "reshuffle the training set every epoch")]
+        options: [TrainCommand.epochs, TrainCommand.batch, TrainCommand.validation, TrainCommand.earlyStop, TrainCommand.shuffle]
     )) { session, arguments, output in
         let data = try session.requireData(arguments)
         let model = try session.requireModel(arguments)
         let compiled = try session.requireCompiled(arguments)
         try checkTargets(compiled, data.dataset.train, arguments)
-        let epochs = arguments.integer("epochs") ?? 1
-        let batchSize = arguments.integer("batch") ?? 32
-        let earlyStopping = arguments.integer("early-stop").map(EarlyStopping.init)
-        if arguments.has("validation"), let split = data.splitDescription {
-            throw arguments.error("the data is already split (\(split)): drop validation=, or load the data again", at: "validation")
+        let (epochs, batchSize) = (arguments[TrainCommand.epochs], arguments[TrainCommand.batch])
+        let earlyStopping = arguments[TrainCommand.earlyStop].map(EarlyStopping.init)
+        if arguments.has(TrainCommand.validation), let split = data.split {
+            throw arguments.error("the data is already split (\(split.description)): drop validation=, or load the data again", at: TrainCommand.validation)
         }
         let trainer = Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random)
-        let before = (weights: model.parameterValues(), optimizer: compiled.optimizer.state)
-        session.predictionCache = [:]   // the weights are about to change
+        session.state.predictionCache = [:]   // the weights are about to change
         let token = CancellationToken()
         let firstEpoch = session.history.count
         let started = DispatchTime.now()
@@ -51,22 +45,21 @@ extension Session {
         }
         // validation= holds out the last fraction for this run only, as Keras's validation_split.
         var (train, validation) = (data.dataset.train, data.validation)
-        if let fraction = arguments.number("validation") {
+        if let fraction = arguments[TrainCommand.validation] {
             (train, validation) = train.split(validationFraction: fraction, method: .last, random: session.random)
         }
         let result: TrainingResult
         do {
             result = try trainer.fit(train, validation: validation, epochs: epochs, batchSize: batchSize,
-                                     shuffle: arguments.flag("shuffle") ?? true, augmentation: session.augmentation,
+                                     shuffle: arguments[TrainCommand.shuffle], augmentation: session.state.augmentation,
                                      earlyStopping: earlyStopping, cancellation: token, onEvent: onEvent)
         } catch let error as TrainingError {
+            // Throwing is enough to undo it all: the session puts back the weights, the optimizer and the random source.
             output.progress(nil)
-            model.restore(before.weights)
-            compiled.optimizer.state = before.optimizer
             let undo = if case .diverged = error { ". The model is back where it was before this 'train'" } else { "" }
             throw arguments.error(error.description + undo)
         }
-        session.history += result.history.map { record in
+        session.state.history += result.history.map { record in
             EpochRecord(epoch: firstEpoch + record.epoch, loss: record.loss, accuracy: record.accuracy,
                         validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy, seconds: record.seconds)
         }
@@ -87,9 +80,9 @@ extension Session {
         summary: "loss and accuracy of the model on the test set (or validation, or train)",
         usage: "evaluate [on=test|validation|train]",
         example: "evaluate on=test",
-        options: [ArgumentSpec("on", .choice(["test", "validation", "train"]), default: "test", "which images")]
+        options: [splitOption]
     )) { session, arguments, output in
-        let split = arguments.text("on") ?? "test"
+        let split = arguments[splitOption]
         let images = try session.images(split, arguments)
         let compiled = try session.requireCompiled(arguments)
         let model = try session.requireModel(arguments)
@@ -101,15 +94,15 @@ extension Session {
             throw arguments.error(error.description)
         }
         let result = trainer.evaluate(images)
-        output.emit(.fields([Field(split, String(format: "loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
+        output.emit(.fields([Field(split.name, String(format: "loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
     }
 
     /// Keras's categorical losses want one-hot targets, the sparse ones class numbers.
     static func checkTargets(_ compiled: Compiled, _ data: LabeledData, _ arguments: Arguments) throws {
-        if compiled.lossName == "categorical-crossentropy" && !data.oneHot {
+        if compiled.lossName.wantsOneHot == true && !data.oneHot {
             throw arguments.error("loss=categorical-crossentropy takes one-hot labels: run one-hot first, or compile with loss=sparse-categorical-crossentropy")
         }
-        if compiled.lossName == "sparse-categorical-crossentropy" && data.oneHot {
+        if compiled.lossName.wantsOneHot == false && data.oneHot {
             throw arguments.error("loss=sparse-categorical-crossentropy takes class numbers, but the labels are one-hot: compile with loss=categorical-crossentropy")
         }
     }
@@ -127,4 +120,12 @@ extension Session {
 
 func seconds(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+private enum TrainCommand {
+    static let epochs = Argument<Int>("epochs", .within(1...100_000), default: 1, "passes over the training set")
+    static let batch = Argument<Int>("batch", .atLeast(1), default: 32, "images per gradient step")
+    static let validation = Argument<Double?>("validation", .fraction, "hold out this last fraction for this run (as Keras's validation_split)")
+    static let earlyStop = Argument<Int?>("early-stop", .atLeast(1), "stop when the validation loss has not improved for N epochs")
+    static let shuffle = Argument<Bool>("shuffle", default: true, "reshuffle the training set every epoch")
 }

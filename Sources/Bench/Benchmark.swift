@@ -110,7 +110,7 @@ public struct Benchmark {
         for _ in 0..<3 {
             let started = DispatchTime.now()
             _ = trainer.evaluate(dataset.test)
-            passes.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            passes.append(elapsed(since: started))
         }
         let inferenceSeconds = median(passes)
         return Result(workload: setup.workload.name, epochs: epochs, epochSecondsMedian: seconds,

@@ -1,6 +1,6 @@
 import Core
 import Testing
-@testable import Notebook
+@testable import Bench
 
 @Suite struct BenchmarkTests {
     @Test func medianOfOddEvenAndEmpty() {
