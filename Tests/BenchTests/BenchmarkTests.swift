@@ -50,3 +50,25 @@ import Testing
         #expect((0...1).contains(result.testAccuracy))
     }
 }
+
+@Suite struct LayerProfileTests {
+    /// The profile runs the step fit runs: a model ending in softmax trained with cross-entropy
+    /// goes through the fused loss, so the softmax layer is timed for inference only.
+    @Test func theProfileTimesTheFusedTrainingPath() throws {
+        let benchmark = Benchmark(dataset: BenchmarkSetupTests().dataset)
+        let cnn = try benchmark.setup(Benchmark.workload(named: "cnn")!)
+        let rows = LayerProfile.measure(cnn, batches: 1)
+        #expect(rows.count == cnn.trainer.model.layers.count + 2)
+        #expect(rows[rows.count - 2].name == "loss: softmax-crossentropy")
+        #expect(rows.last?.name == "update: Adam, gradients reset")
+        let softmax = rows[rows.count - 3]
+        #expect(softmax.name.hasPrefix("softmax (inference only"))
+        #expect(softmax.forwardSeconds == 0 && softmax.backwardSeconds == 0 && softmax.inferenceSeconds > 0)
+        #expect(rows.dropLast(3).allSatisfy { $0.forwardSeconds > 0 && $0.inferenceSeconds > 0 })
+
+        let mlp = try benchmark.setup(Benchmark.workload(named: "mlp")!)
+        let mlpRows = LayerProfile.measure(mlp, batches: 1)
+        #expect(mlpRows[mlpRows.count - 2].name == "loss: nll")
+        #expect(mlpRows[mlpRows.count - 3].forwardSeconds > 0)   // log-softmax trains as a layer
+    }
+}

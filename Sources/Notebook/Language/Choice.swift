@@ -25,9 +25,10 @@ extension Choice {
     public static func parse(_ argument: CommandArgument) throws -> Self {
         if let value = named(argument.text) { return value }
         let names = allCases.map(\.name)
-        // Suggest among the canonical names and the aliases, but always show a canonical name.
-        let spellings = names + aliases.keys.sorted()
-        let hint = suggestion(for: argument.text, among: spellings).flatMap(named).map { "did you mean '\($0.name)'? " } ?? ""
+        // Suggest among the canonical names and the aliases, compared the same loose way, but always
+        // show a canonical name: `CrossEntropyLos` is one letter from `CrossEntropyLoss`.
+        let keys = (names + aliases.keys.sorted()).map(spellingKey)
+        let hint = suggestion(for: spellingKey(argument.text), among: keys).flatMap(named).map { "did you mean '\($0.name)'? " } ?? ""
         throw ValueProblem("can't be '\(argument.text)': \(hint)choose \(names.joined(separator: ", "))")
     }
 

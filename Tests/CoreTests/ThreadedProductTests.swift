@@ -1,0 +1,54 @@
+@testable import Core
+import Testing
+
+/// The product split across threads (by rows or by columns) equals the single-threaded one and a
+/// plain triple loop, for every transpose combination and shapes that do not divide evenly.
+@Suite(.serialized) struct ThreadedProductTests {
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (1, 7, 3), (13, 1, 5),                     // degenerate
+        (127, 131, 67), (257, 263, 17), (101, 97, 113),       // primes, large enough to split
+        (4099, 3, 97), (3, 4099, 97),                         // tall and wide
+        (1, 1031, 1031), (1031, 1, 1031),                     // a row, a column
+    ]
+
+    @Test(arguments: shapes)
+    func threadedEqualsSingleThreaded(_ shape: (m: Int, n: Int, k: Int)) {
+        let (m, n, k) = shape
+        let random = RandomSource(seed: UInt64(m * 31 + n * 7 + k))
+        let a = (0..<m * k).map { _ in random.nextFloat(in: -1, 1) }
+        let b = (0..<k * n).map { _ in random.nextFloat(in: -1, 1) }
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+            func product(threads: Int) -> [Float] {
+                BLAS.threads = threads
+                var c = [Float](repeating: 0.5, count: m * n)   // beta = 1 keeps what C held
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        c.withUnsafeMutableBufferPointer { c in
+                            BLAS.gemm(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB, c.baseAddress!,
+                                      m: m, n: n, k: k, alpha: 0.75, beta: 1)
+                        }
+                    }
+                }
+                return c
+            }
+            // The operands are the same arrays read either way: A is m×k, or k×m when transposed.
+            func elementA(_ i: Int, _ p: Int) -> Double { Double(transposeA ? a[p * m + i] : a[i * k + p]) }
+            func elementB(_ p: Int, _ j: Int) -> Double { Double(transposeB ? b[j * k + p] : b[p * n + j]) }
+            let single = product(threads: 1), threaded = product(threads: 2)
+            var worst = 0.0, worstReference = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum = 0.0
+                    for p in 0..<k { sum += elementA(i, p) * elementB(p, j) }
+                    let reference = 0.5 + 0.75 * sum
+                    worst = max(worst, Double(abs(threaded[i * n + j] - single[i * n + j])))
+                    worstReference = max(worstReference, abs(Double(threaded[i * n + j]) - reference))
+                }
+            }
+            #expect(worst <= 1e-5 * Double(k), "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB)")
+            #expect(worstReference <= 1e-5 * Double(k), "\(m)×\(n)×\(k) against the triple loop")
+        }
+    }
+}
