@@ -89,6 +89,12 @@ struct LayerGradientTests {
         GradientCheck.checkInputGradient({ ReLU() }, away)
     }
 
+    @Test func leakyReLUAwayFromTheKink() {
+        let away = Tensor(shape: x.shape, scalars: x.scalars.map { $0 + ($0 >= 0 ? 0.1 : -0.1) })
+        GradientCheck.checkInputGradient({ LeakyReLU(slope: 0.2) }, away)
+        #expect(LeakyReLU(slope: 0.2).forward(Tensor(shape: [1, 2], scalars: [-1, 3]), training: true).scalars == [-0.2, 3])
+    }
+
     @Test func sigmoid() { GradientCheck.checkInputGradient({ Sigmoid() }, x) }
     @Test func tanh() { GradientCheck.checkInputGradient({ Tanh() }, x) }
     @Test func softmax() { GradientCheck.checkInputGradient({ Softmax() }, x) }

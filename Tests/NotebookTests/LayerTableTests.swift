@@ -7,7 +7,7 @@ import Testing
 @Suite struct LayerTableTests {
     @Test func addHelpAndCompletionListEveryKind() throws {
         let names = Session.layerKinds.map(\.name)
-        #expect(names == ["dense", "conv2d", "maxpool", "dropout", "flatten", "relu", "sigmoid", "tanh", "softmax", "log-softmax"])
+        #expect(names == ["dense", "conv2d", "maxpool", "dropout", "leaky-relu", "flatten", "relu", "sigmoid", "tanh", "softmax", "log-softmax"])
         let add = Session.add.spec
         #expect(add.positionals[0].completion.words == names)
         #expect(Completer().complete("add ").candidates == names.sorted())
@@ -24,10 +24,11 @@ import Testing
         let h = try SessionHarness()
         try h.run("seed 7", "build input 6x6x1", "add conv2d 4 kernel=3 padding=same activation=relu init=he",
                   "add conv2d 2 kernel=2 activation=tanh", "add maxpool 2 stride=1", "add flatten", "add dropout 0.25",
-                  "add dense 5 activation=sigmoid init=pytorch", "add dense 3", "add log-softmax")
+                  "add dense 5 activation=sigmoid init=pytorch", "add LeakyReLU 0.2", "add dense 3", "add log-softmax")
         let model = try #require(h.session.model)
         let configuration = Session.configuration(of: model)
-        #expect(configuration.layers.map(\.kind) == ["conv2d", "conv2d", "maxpool", "flatten", "dropout", "dense", "sigmoid", "dense", "log-softmax"])
+        #expect(configuration.layers.map(\.kind) == ["conv2d", "conv2d", "maxpool", "flatten", "dropout", "dense", "sigmoid", "leaky-relu", "dense", "log-softmax"])
+        #expect(configuration.layers[7].commandLine == "add leaky-relu 0.2")
         #expect(configuration.layers[0].commandLine == "add conv2d 4 activation=relu init=he kernel=3 padding=same")
         #expect(configuration.layers[4].commandLine == "add dropout 0.25")
 

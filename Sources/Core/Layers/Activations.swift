@@ -57,6 +57,27 @@ public final class Tanh: Layer {
     }
 }
 
+/// ReLU that lets a little through below zero: y = x for x > 0, slope · x otherwise (Keras's
+/// `LeakyReLU`, PyTorch's `nn.LeakyReLU`).
+public final class LeakyReLU: Layer {
+    public let slope: Float
+    private var input = Tensor.empty
+    public init(slope: Float = 0.01) { self.slope = slope }
+    public var kind: String { "LeakyReLU" }
+    public var description: String { "leaky_relu(\(slope))" }
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        input = x
+        return map(x) { $0 > 0 ? $0 : slope * $0 }
+    }
+
+    // dx = dy · (x > 0 ? 1 : slope)
+    public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
+        zipMap(dy, input) { g, x in x > 0 ? g : slope * g }
+    }
+}
+
 /// Softmax over each row: y = exp(x − max) / Σ exp(x − max).
 public final class Softmax: Layer {
     private var output = Tensor.empty

@@ -128,6 +128,10 @@ private enum DropoutOptions {
                                        problem: "'add dropout' needs a rate from 0 up to (not including) 1, like: add dropout 0.5")
 }
 
+private enum LeakyOptions {
+    static let slope = Argument<Double>("size", .nonNegative, default: 0.01, "the slope below zero")
+}
+
 extension Session {
     static let layerKinds: [LayerKind] = [
         LayerKind("dense", aliases: ["Linear"], usage: "add dense N [activation=relu]", size: DenseOptions.units,
@@ -176,6 +180,12 @@ extension Session {
         } describe: { layer in
             // The Float's shortest spelling (0.1, not 0.10000000149), which converts back to the same Float.
             (layer as? Dropout).map { LayerConfiguration(kind: "dropout", size: .number(Double("\($0.rate)") ?? Double($0.rate))) }
+        },
+
+        LayerKind("leaky-relu", aliases: ["LeakyReLU"], usage: "add leaky-relu 0.01", size: LeakyOptions.slope) { context in
+            [LeakyReLU(slope: Float(context[LeakyOptions.slope]))]
+        } describe: { layer in
+            (layer as? LeakyReLU).map { LayerConfiguration(kind: "leaky-relu", size: .number(Double("\($0.slope)") ?? 0)) }
         },
 
         LayerKind("flatten", usage: "add flatten", { Flatten() }, is: { $0 is Flatten }),
