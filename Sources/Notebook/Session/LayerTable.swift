@@ -13,7 +13,7 @@ public struct LayerConfiguration: Codable, Equatable, Sendable {
 
     /// `add conv2d 32 activation=relu init=glorot kernel=3 padding=valid`
     public var commandLine: String {
-        (["add", kind] + (size.map { [$0.text] } ?? []) + options.keys.sorted().map { "\($0)=\(options[$0]!.text)" })
+        (["add", kind] + (size.map { [$0.text] } ?? []) + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" })
             .joined(separator: " ")
     }
 }
