@@ -59,6 +59,13 @@ import Testing
         ("---\njust words\n---\n", "2: error: front matter lines are 'key: value', got 'just words'"),
         ("text\n```output\nx\n```\n", "2: error: an output block must come right after a caderno cell"),
         ("```caderno\nseed 1\n```\n```output\n1\n```\n```output\n2\n```\n", "7: error: this cell already has an output block"),
+        ("```caderno\n#|\nseed 1\n```\n", "2: error: a cell option is '#| key: value', like '#| output: ignore', got '#|'"),
+        ("```caderno\n#|nocolon\nseed 1\n```\n", "2: error: a cell option is '#| key: value', like '#| output: ignore', got '#|nocolon'"),
+        ("```caderno\n#| output: ignore\n#| frobnicate: yes\nseed 1\n```\n",
+         "3: error: unknown cell option 'frobnicate'; the options are echo, error, output"),
+        ("```caderno\n#| outptu: ignore\nseed 1\n```\n", "2: error: unknown cell option 'outptu' (did you mean 'output'?); the options are echo, error, output"),
+        ("```caderno\n#| error: sometimes\nseed 1\n```\n", "2: error: '#| error:' takes expected, got 'sometimes'"),
+        ("```caderno\n#| echo: false\n#| echo: true\n```\n", "3: error: the cell option 'echo' is given twice"),
     ])
     func malformedNotebooksNameTheLine(_ text: String, _ message: String) {
         do {
@@ -67,6 +74,27 @@ import Testing
         } catch {
             #expect("\(error)" == message)
         }
+    }
+
+    /// Parse then write gives the same bytes: the document model reads and writes.
+    @Test(arguments: ["", "\n", "no newline at the end", "# Title\r\n\r\n```caderno\r\nseed 1\r\n```\r\n\r\n```output\r\nSeed 1\r\n```\r\n",
+                      "```caderno\n#| output: ignore\nseed 2\n```\n\n\n```output\n  indented\n```\ntext right after\n\n\n"])
+    func writingGivesBackTheBytes(_ text: String) throws {
+        #expect(try NotebookDocument.parse(text).text == text)
+    }
+
+    @Test func theShippedNotebooksRoundTrip() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var seen = 0
+        for folder in ["notebooks/en", "notebooks/pt"].map({ root.appendingPathComponent($0).path }) {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".nb") {
+                let bytes = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+                let document = try NotebookDocument.parse(bytes)
+                #expect(document.text == bytes, "\(name)")
+                seen += 1
+            }
+        }
+        #expect(seen == 8)
     }
 
     @Test func longerFencesAndTildesNest() throws {
@@ -142,6 +170,13 @@ import Testing
         let unexpected = try replay("```caderno\n#| error: expected\nseed 3\n```\n")
         #expect(unexpected.status == 1)
         #expect(unexpected.errors == "DIR/test.nb:1: error: this cell is marked '#| error: expected', but every command in it ran\n")
+    }
+
+    @Test func echoFalseRunsTheCommandsWithoutShowingThem() throws {
+        let (status, output, errors) = try replay("```caderno\n#| echo: false\nseed 7\n```\n\n```caderno\nseed 8\n```\n")
+        #expect(status == 0, "\(errors)")
+        #expect(!output.contains("caderno> seed 7") && output.contains("Seed 7: weights"))
+        #expect(output.contains("caderno> seed 8\nSeed 8: weights"))
     }
 
     @Test func anUnclosedFenceIsAnErrorAtItsLine() throws {

@@ -4,31 +4,75 @@ public struct NotebookDocument: Equatable, Sendable {
     public struct Line: Equatable, Sendable {
         public let text: String
         public let number: Int      // 1-based, in the file
+        /// "\r" when the file ends this line with CRLF: kept, so writing the document back gives its bytes.
+        var carriageReturn = ""
+
+        public init(text: String, number: Int) {
+            self.text = text
+            self.number = number
+        }
+
+        var written: String { text + carriageReturn }
+        var isBlank: Bool { text.allSatisfy(\.isWhitespace) }
     }
 
     public struct Cell: Equatable, Sendable {
-        /// Command lines (`#|` option lines removed).
-        public var commands: [Line]
-        /// `#| key: value` lines at the top of the cell: `output: ignore`, `error: expected`.
+        /// The fence lines around the body, as written.
+        var opening: Line
+        var closing: Line
+        /// Every line between the fences: `#|` option lines first, then the commands.
+        var body: [Line]
+        /// `#| key: value` lines at the top of the cell: `output: ignore`, `error: expected`, `echo: false`.
         public var options: [String: String]
-        public var fenceLine: Int
         /// The recorded output, when an `output` block follows the cell.
-        public var output: [Line]?
+        var recorded: RecordedOutput?
+
+        /// Command lines (`#|` option lines removed).
+        public var commands: [Line] { Array(body.dropFirst(optionLineCount)) }
+        public var fenceLine: Int { opening.number }
+        public var output: [Line]? { recorded?.lines }
+
+        var optionLineCount: Int { body.prefix { $0.text.trimmingCharacters(in: .whitespaces).hasPrefix("#|") }.count }
+        var lines: [Line] { [opening] + body + [closing] + (recorded.map { $0.gap + [$0.opening] + $0.lines + [$0.closing] } ?? []) }
+    }
+
+    /// An `output` block after a cell, and the blank lines between them.
+    struct RecordedOutput: Equatable, Sendable {
+        var gap: [Line]
+        var opening: Line
+        var lines: [Line]
+        var closing: Line
     }
 
     public enum Part: Equatable, Sendable {
+        /// Markdown as written, blank lines included.
         case prose([Line])
         case cell(Cell)
     }
+
+    /// The cell options there are, and the values each takes.
+    static let cellOptions: [String: [String]] = ["output": ["ignore"], "error": ["expected"], "echo": ["true", "false"]]
 
     public var title: String?
     public var language: String?
     /// Parameter defaults from the front matter (`params:` then indented `name: value` lines).
     public var parameters: [String: String] = [:]
+    /// The front matter as written, `---` lines included.
+    var frontMatter: [Line] = []
     public var parts: [Part] = []
 
     public var cells: [Cell] {
         parts.compactMap { if case .cell(let cell) = $0 { cell } else { nil } }
+    }
+
+    /// The document as text: what was parsed, byte for byte.
+    public var text: String {
+        (frontMatter + parts.flatMap { part -> [Line] in
+            switch part {
+            case .prose(let lines): lines
+            case .cell(let cell): cell.lines
+            }
+        }).map(\.written).joined(separator: "\n")
     }
 
     /// An error in the notebook file itself, at a line.
@@ -40,8 +84,10 @@ public struct NotebookDocument: Equatable, Sendable {
 
     public static func parse(_ text: String) throws -> NotebookDocument {
         var document = NotebookDocument()
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map {
-            Line(text: $0.element.hasSuffix("\r") ? String($0.element.dropLast()) : String($0.element), number: $0.offset + 1)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, raw in
+            var line = Line(text: String(raw.hasSuffix("\r") ? raw.dropLast() : raw), number: index + 1)
+            if raw.hasSuffix("\r") { line.carriageReturn = "\r" }
+            return line
         }
         var index = 0
         if lines.first?.text.trimmingCharacters(in: .whitespaces) == "---" {
@@ -49,11 +95,12 @@ public struct NotebookDocument: Equatable, Sendable {
                 throw SyntaxError(line: 1, message: "the front matter opened here is never closed with '---'")
             }
             try document.readFrontMatter(lines[1..<end])
+            document.frontMatter = Array(lines[...end])
             index = end + 1
         }
         var prose: [Line] = []
         func flushProse() {
-            if prose.contains(where: { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty }) { document.parts.append(.prose(prose)) }
+            if !prose.isEmpty { document.parts.append(.prose(prose)) }
             prose = []
         }
         while index < lines.count {
@@ -66,14 +113,14 @@ public struct NotebookDocument: Equatable, Sendable {
             switch fence.info.lowercased() {
             case "caderno":
                 flushProse()
-                document.parts.append(.cell(Cell(body: body, fenceLine: line.number)))
+                document.parts.append(.cell(try Cell(opening: line, body: body, closing: lines[close])))
             case "output":
-                guard case .cell(var cell)? = document.parts.last, prose.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+                guard case .cell(var cell)? = document.parts.last, prose.allSatisfy(\.isBlank) else {
                     throw SyntaxError(line: line.number, message: "an output block must come right after a caderno cell")
                 }
-                guard cell.output == nil else { throw SyntaxError(line: line.number, message: "this cell already has an output block") }
+                guard cell.recorded == nil else { throw SyntaxError(line: line.number, message: "this cell already has an output block") }
+                cell.recorded = RecordedOutput(gap: prose, opening: line, lines: body, closing: lines[close])
                 prose = []
-                cell.output = body
                 document.parts[document.parts.count - 1] = .cell(cell)
             default:
                 prose += lines[index...close]   // any other fenced block is part of the prose
@@ -83,7 +130,6 @@ public struct NotebookDocument: Equatable, Sendable {
         flushProse()
         return document
     }
-
     private mutating func readFrontMatter(_ lines: ArraySlice<Line>) throws {
         var inParameters = false
         for line in lines where !line.text.trimmingCharacters(in: .whitespaces).isEmpty && !line.text.hasPrefix("#") {
@@ -115,19 +161,28 @@ public struct NotebookDocument: Equatable, Sendable {
 }
 
 extension NotebookDocument.Cell {
-    init(body: [NotebookDocument.Line], fenceLine: Int) {
+    /// A cell from its lines; its `#|` option lines are checked here, so a mistyped option is an
+    /// error at its line rather than silently ignored.
+    init(opening: NotebookDocument.Line, body: [NotebookDocument.Line], closing: NotebookDocument.Line) throws {
         var options: [String: String] = [:]
-        var commands: [NotebookDocument.Line] = []
         for line in body {
             let trimmed = line.text.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("#|"), commands.isEmpty {
-                let option = trimmed.dropFirst(2).split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                options[option[0]] = option.count > 1 ? option[1] : ""
-            } else {
-                commands.append(line)
+            guard trimmed.hasPrefix("#|") else { break }
+            let parts = trimmed.dropFirst(2).split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            func fail(_ message: String) -> NotebookDocument.SyntaxError { .init(line: line.number, message: message) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw fail("a cell option is '#| key: value', like '#| output: ignore', got '\(trimmed)'")
             }
+            let (key, value) = (parts[0], parts[1])
+            guard let values = NotebookDocument.cellOptions[key] else {
+                let known = NotebookDocument.cellOptions.keys.sorted()
+                let hint = suggestion(for: key, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+                throw fail("unknown cell option '\(key)'\(hint); the options are \(known.joined(separator: ", "))")
+            }
+            guard values.contains(value) else { throw fail("'#| \(key):' takes \(values.joined(separator: " or ")), got '\(value)'") }
+            guard options.updateValue(value, forKey: key) == nil else { throw fail("the cell option '\(key)' is given twice") }
         }
-        self.init(commands: commands, options: options, fenceLine: fenceLine, output: nil)
+        self.init(opening: opening, closing: closing, body: body, options: options, recorded: nil)
     }
 }
 

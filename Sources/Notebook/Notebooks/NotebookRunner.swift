@@ -41,6 +41,7 @@ public final class NotebookRunner {
         for part in document.parts {
             switch part {
             case .prose(let lines):
+                if lines.allSatisfy(\.isBlank) { break }   // the blank lines between two cells
                 sink.write(prose.render(lines.map(\.text)) + "\n\n")
             case .cell(let cell):
                 guard run(cell, file: file) else { return 1 }
@@ -57,7 +58,7 @@ public final class NotebookRunner {
         for line in cell.commands where !line.text.trimmingCharacters(in: .whitespaces).isEmpty {
             // Echo the line as it runs, parameters filled in (a bad one is reported just below).
             let shown = (try? Parser.substitute(line.text, parameters: session.parameters)) ?? line.text
-            sink.write(sink.renderer.style("caderno> ", "2") + shown + "\n")
+            if cell.options["echo"] != "false" { sink.write(sink.renderer.style("caderno> ", "2") + shown + "\n") }
             do {
                 try session.execute(line.text, output: sink)
             } catch {
