@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // OpenBLAS on Linux (found through pkg-config), Accelerate on Apple.
@@ -39,7 +40,7 @@ let package = Package(
         ),
         .target(
             name: "Notebook",
-            dependencies: ["Core", "CEditLine"]
+            dependencies: ["Core", "CEditLine", .product(name: "Ink", package: "Ink")]
         ),
         // `caderno bench`: the study projects' set-ups, timed. It needs only the library.
         .target(

@@ -10,6 +10,7 @@ struct Caderno: ParsableCommand {
         commandName: "caderno",
         abstract: "Study neural networks on MNIST, hands-on: a REPL, teaching notebooks, a fast library.",
         discussion: "With no subcommand, opens the REPL. Type 'help' there for the commands.",
+        version: "Caderno \(cadernoVersion)",
         subcommands: [Repl.self, Run.self, BenchCommand.self],
         defaultSubcommand: Repl.self
     )
@@ -32,7 +33,13 @@ struct Repl: ParsableCommand {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Replay a teaching notebook (.nb): its prose, then each cell's commands and their output."
+        abstract: "Replay a teaching notebook (.nb): its prose, then each cell's commands and their output.",
+        discussion: """
+            --check compares every cell's output with the output recorded in the file and shows a diff for \
+            each that differs (exit status 1); --update writes fresh recordings into the file where they \
+            differ or are missing. --export writes the replay as a notebook, Markdown, a web page or a \
+            Jupyter notebook.
+            """
     )
 
     @Argument(help: "The notebook, e.g. notebooks/en/01-mlp-sgd.nb.", completion: .file(extensions: ["nb"]))
@@ -41,9 +48,22 @@ struct Run: ParsableCommand {
     @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
     var parameters: [String] = []
 
+    @Flag(help: "Compare each cell's output with its recording; exit 1 on a difference.")
+    var check = false
+
+    @Flag(help: "Record each cell's output in the file where it differs or is missing.")
+    var update = false
+
+    @Option(help: ArgumentHelp("Also write the replay to FILE: .nb, .md, .html or .ipynb.", valueName: "FILE"))
+    var export: String?
+
     func validate() throws {
         for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
             throw ValidationError("-P takes name=value, got '\(parameter)'")
+        }
+        if check && update { throw ValidationError("--check and --update go separately: check first, then update what differs") }
+        if let export, ExportFormat(path: export) == nil {
+            throw ValidationError("--export takes a .nb, .md, .html or .ipynb file, got '\(export)'")
         }
     }
 
@@ -52,7 +72,8 @@ struct Run: ParsableCommand {
             let parts = parameter.split(separator: "=", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }) { $1 }
-        let status = NotebookRunner().run(file: notebook, overrides: overrides)
+        let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export)
+        let status = NotebookRunner().run(file: notebook, overrides: overrides, options: options)
         if status != 0 { throw ExitCode(status) }
     }
 }

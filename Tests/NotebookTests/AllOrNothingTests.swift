@@ -47,7 +47,7 @@ import Testing
             augmentation = state.augmentation
             history = state.history.map { EpochRecord(epoch: $0.epoch, loss: $0.loss, accuracy: $0.accuracy,
                                                       validationLoss: $0.validationLoss, validationAccuracy: $0.validationAccuracy, seconds: 0) }
-            transcript = state.transcript
+            transcript = session.transcript
         }
     }
 

@@ -98,6 +98,9 @@ extension Optional: ArgumentValue where Wrapped: ArgumentValue {
 /// The steps of the work, as `help` groups the commands.
 public enum CommandGroup: String, CaseIterable, Sendable {
     case data, model, training, evaluation, files, session
+
+    /// The steps of the work itself, which a transcript keeps (files and session tools it leaves out).
+    var isTheWork: Bool { [.data, .model, .training, .evaluation].contains(self) }
 }
 
 /// A command: what it takes, how it is used, and a one-line summary for `help`.

@@ -50,13 +50,16 @@ public struct NotebookDocument: Equatable, Sendable {
         case cell(Cell)
     }
 
-    /// The cell options there are, and the values each takes.
-    static let cellOptions: [String: [String]] = ["output": ["ignore"], "error": ["expected"], "echo": ["true", "false"]]
+    /// The cell options there are, and the values each takes (nil: a number > 0).
+    static let cellOptions: [String: [String]?] = ["output": ["ignore"], "error": ["expected"], "echo": ["true", "false"],
+                                                   "tolerance": nil]
 
     public var title: String?
     public var language: String?
     /// Parameter defaults from the front matter (`params:` then indented `name: value` lines).
     public var parameters: [String: String] = [:]
+    /// How far numbers may drift from the recorded outputs (`tolerance:` in the front matter).
+    public var tolerance: Double?
     /// The front matter as written, `---` lines included.
     var frontMatter: [Line] = []
     public var parts: [Part] = []
@@ -73,6 +76,30 @@ public struct NotebookDocument: Equatable, Sendable {
             case .cell(let cell): cell.lines
             }
         }).map(\.written).joined(separator: "\n")
+    }
+
+    /// The same document with new recorded outputs for some cells (by their index among the
+    /// cells); every other byte stays as it was. A cell without an output block gets one, after a
+    /// blank line.
+    public func recording(_ outputs: [Int: [String]]) -> NotebookDocument {
+        var copy = self
+        var index = 0
+        for (position, part) in parts.enumerated() {
+            guard case .cell(var cell) = part else { continue }
+            defer { index += 1 }
+            guard let lines = outputs[index] else { continue }
+            // New lines take the cell's line ending and fence; their numbers only place messages near the cell.
+            func line(_ text: String) -> Line {
+                var line = Line(text: text, number: cell.closing.number)
+                line.carriageReturn = cell.closing.carriageReturn
+                return line
+            }
+            let marker = Fence(cell.opening.text)?.marker ?? "```"
+            cell.recorded = RecordedOutput(gap: cell.recorded?.gap ?? [line("")], opening: cell.recorded?.opening ?? line(marker + "output"),
+                                           lines: lines.map(line), closing: cell.recorded?.closing ?? line(marker))
+            copy.parts[position] = .cell(cell)
+        }
+        return copy
     }
 
     /// An error in the notebook file itself, at a line.
@@ -150,11 +177,16 @@ public struct NotebookDocument: Equatable, Sendable {
             switch key {
             case "title": title = value
             case "lang": language = value
+            case "tolerance":
+                guard let number = Double(value), number > 0, number.isFinite else {
+                    throw SyntaxError(line: line.number, message: "'tolerance:' takes a number > 0, like 0.001, got '\(value)'")
+                }
+                tolerance = number
             case "params":
                 guard value.isEmpty else { throw SyntaxError(line: line.number, message: "'params:' takes indented 'name: value' lines below it") }
                 inParameters = true
             default:
-                throw SyntaxError(line: line.number, message: "unknown front matter key '\(key)' (known: title, lang, params)")
+                throw SyntaxError(line: line.number, message: "unknown front matter key '\(key)' (known: title, lang, params, tolerance)")
             }
         }
     }
@@ -174,12 +206,16 @@ extension NotebookDocument.Cell {
                 throw fail("a cell option is '#| key: value', like '#| output: ignore', got '\(trimmed)'")
             }
             let (key, value) = (parts[0], parts[1])
-            guard let values = NotebookDocument.cellOptions[key] else {
+            guard let allowed = NotebookDocument.cellOptions[key] else {
                 let known = NotebookDocument.cellOptions.keys.sorted()
                 let hint = suggestion(for: key, among: known).map { " (did you mean '\($0)'?)" } ?? ""
                 throw fail("unknown cell option '\(key)'\(hint); the options are \(known.joined(separator: ", "))")
             }
-            guard values.contains(value) else { throw fail("'#| \(key):' takes \(values.joined(separator: " or ")), got '\(value)'") }
+            if let values = allowed {
+                guard values.contains(value) else { throw fail("'#| \(key):' takes \(values.joined(separator: " or ")), got '\(value)'") }
+            } else {
+                guard let number = Double(value), number > 0, number.isFinite else { throw fail("'#| \(key):' takes a number > 0, got '\(value)'") }
+            }
             guard options.updateValue(value, forKey: key) == nil else { throw fail("the cell option '\(key)' is given twice") }
         }
         self.init(opening: opening, closing: closing, body: body, options: options, recorded: nil)

@@ -1,81 +1,230 @@
 import Foundation
 
-/// Replays a notebook top to bottom in one session: prose rendered for the terminal, each cell's
-/// commands echoed and run. Stops at the first unexpected error with `FILE:LINE: error: …`.
+/// Replays a notebook top to bottom in one session, as a stream of run events: prose, each cell's
+/// commands and what they produced. Stops at the first unexpected error with `FILE:LINE: error: …`.
+///
+/// Modes: a plain replay shows everything on the terminal; `check` compares each cell's output with
+/// its recording and shows a diff for each that differs; `update` writes fresh recordings into the
+/// file where they differ or are missing, keeping every other byte.
 public final class NotebookRunner {
+    public enum Mode: Sendable {
+        case replay, check, update
+    }
+
+    public struct Options: Sendable {
+        public var mode: Mode = .replay
+        /// Write the replay to this file too: `.nb`, `.md`, `.html` or `.ipynb`.
+        public var export: String?
+        public init(mode: Mode = .replay, export: String? = nil) {
+            self.mode = mode
+            self.export = export
+        }
+    }
+
     public let session: Session
-    let sink: TerminalSink
+    let terminal: TerminalSink
 
     public init(session: Session = Session(), sink: TerminalSink = TerminalSink()) {
         self.session = session
-        self.sink = sink
+        self.terminal = sink
     }
 
     /// Reads and replays `path`; `overrides` replace parameter defaults. Returns the exit status.
-    public func run(file path: String, overrides: [String: String] = [:]) -> Int32 {
+    public func run(file path: String, overrides: [String: String] = [:], options: Options = Options()) -> Int32 {
         let document: NotebookDocument
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             document = try NotebookDocument.parse(text)
         } catch let error as NotebookDocument.SyntaxError {
-            sink.error("\(path):\(error.description)")
+            terminal.error("\(path):\(error.description)")
             return 1
         } catch {
-            sink.error("error: cannot read \(path): \((error as NSError).localizedDescription)")
+            terminal.error("error: cannot read \(path): \((error as NSError).localizedDescription)")
             return 1
         }
         if let unknown = overrides.keys.sorted().first(where: { document.parameters[$0] == nil }) {
             let known = document.parameters.keys.sorted()
             let hint = suggestion(for: unknown, among: known).map { " (did you mean '\($0)'?)" }
                 ?? (known.isEmpty ? " (it has none)" : " (it has \(known.joined(separator: ", ")))")
-            sink.error("error: \(path) has no parameter '\(unknown)'\(hint)")
+            terminal.error("error: \(path) has no parameter '\(unknown)'\(hint)")
             return 1
         }
-        return run(document, file: path, parameters: document.parameters.merging(overrides) { $1 })
+        if options.mode != .replay, !overrides.isEmpty,
+           let recorded = document.cells.first(where: { $0.output != nil && $0.options["output"] != "ignore" }) {
+            terminal.error("\(path):\(recorded.fenceLine): error: the recorded outputs are for the notebook's own parameters, so "
+                           + "\(options.mode == .check ? "--check" : "--update") cannot take -P (mark a cell '#| output: ignore' to leave it out)")
+            return 1
+        }
+        return run(document, file: path, parameters: document.parameters.merging(overrides) { $1 }, options: options)
     }
 
-    public func run(_ document: NotebookDocument, file: String, parameters: [String: String] = [:]) -> Int32 {
+    public func run(_ document: NotebookDocument, file: String, parameters: [String: String] = [:], options: Options = Options()) -> Int32 {
         session.parameters = parameters
-        let prose = ProseRenderer(sink.renderer)
-        if let title = document.title { sink.write(prose.render(["# " + title]) + "\n\n") }
+        let recorder = RunRecorder()
+        // A check or an update shows only what goes wrong, and progress while it trains.
+        let events = FanOut([options.mode == .replay ? terminal : TerminalAlerts(terminal), recorder])
+        if let title = document.title { events.handle(.prose(["# " + title])) }
+        var fresh: [Int: [String]] = [:]
+        var (matched, differing, unrecorded) = (0, 0, 0)
+        for (index, cell) in document.cells.enumerated() {
+            // Prose before this cell, then the cell.
+            for part in prose(before: index, in: document) { events.handle(.prose(part)) }
+            guard run(cell, file: file, events: events), let done = recorder.record.cells.last else { return 1 }
+            if session.wantsToQuit { break }
+            guard cell.options["output"] != "ignore" else { continue }
+            let actual = done.recordedText
+            let check = OutputCheck(tolerance: cell.options["tolerance"].flatMap(Double.init) ?? document.tolerance ?? OutputCheck.defaultTolerance)
+            guard let recorded = cell.output?.map(\.text) else {
+                unrecorded += 1
+                if !actual.isEmpty { fresh[index] = actual }
+                continue
+            }
+            if check.matches(recorded: recorded, actual: actual) {
+                matched += 1
+                continue
+            }
+            differing += 1
+            fresh[index] = actual
+            if options.mode == .check {
+                let first = cell.output?.first?.number ?? cell.fenceLine
+                terminal.error(["\(file):\(first): error: the output of the cell at line \(cell.fenceLine) differs from its recording",
+                                "--- recorded", "+++ this run"].joined(separator: "\n") + "\n"
+                               + check.diff(recorded: recorded, actual: actual).joined(separator: "\n"))
+            }
+        }
+        for part in prose(before: document.cells.count, in: document) where !session.wantsToQuit { events.handle(.prose(part)) }
+
+        if let export = options.export {
+            // A notebook exports as itself with fresh recordings; other formats from the record.
+            let outputs = Dictionary(uniqueKeysWithValues: zip(document.cells, recorder.record.cells).enumerated().compactMap { index, pair in
+                pair.0.options["output"] == "ignore" ? nil : (index, pair.1.recordedText)
+            })
+            let parts = Array(recorder.record.parts.dropFirst(document.title == nil ? 0 : 1))   // the title is the export's own
+            let transcript = Transcript(title: document.title ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension,
+                                        origin: "Replayed \(Self.today()) by Caderno \(cadernoVersion) from \((file as NSString).lastPathComponent)",
+                                        parts: parts)
+            guard let format = ExportFormat(path: export) else {
+                terminal.error("error: --export takes a .nb, .md, .html or .ipynb file, got '\(export)'")
+                return 1
+            }
+            let files = format == .nb ? [(export, document.recording(outputs).text)] : Exporter.files(transcript, as: format, path: export)
+            do {
+                for file in files { try writeAtomically(Data(file.1.utf8), to: file.0) }
+            } catch {
+                terminal.error("error: cannot write \(export): \((error as NSError).localizedDescription)")
+                return 1
+            }
+            terminal.write("Exported \(file) to \(export)\(files.count > 1 ? " (and \(files.count - 1) picture\(files.count == 2 ? "" : "s") beside it)" : "").\n")
+        }
+        switch options.mode {
+        case .replay:
+            return 0
+        case .check:
+            let summary = "\(file): \(matched) cell\(matched == 1 ? "" : "s") match\(matched == 1 ? "es" : "") the recorded output"
+                + (differing > 0 ? ", \(differing) differ\(differing == 1 ? "s" : "")" : "")
+                + (unrecorded > 0 ? ", \(unrecorded) ha\(unrecorded == 1 ? "s" : "ve") none recorded (--update records it)" : "")
+            differing > 0 ? terminal.error(summary) : terminal.write(summary + "\n")
+            return differing > 0 ? 1 : 0
+        case .update:
+            guard !fresh.isEmpty else {
+                terminal.write("\(file): every recorded output matches; nothing to update.\n")
+                return 0
+            }
+            do {
+                try writeAtomically(Data(document.recording(fresh).text.utf8), to: file)
+            } catch {
+                terminal.error("error: cannot write \(file): \((error as NSError).localizedDescription)")
+                return 1
+            }
+            terminal.write("\(file): recorded the output of \(fresh.count) cell\(fresh.count == 1 ? "" : "s").\n")
+            return 0
+        }
+    }
+
+    /// 2026-11-24
+    static func today() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date())
+    }
+
+    /// The prose parts that stand before cell `index` (after the one before it), blank ones left out.
+    private func prose(before index: Int, in document: NotebookDocument) -> [[String]] {
+        var cells = 0, result: [[String]] = []
         for part in document.parts {
             switch part {
-            case .prose(let lines):
-                if lines.allSatisfy(\.isBlank) { break }   // the blank lines between two cells
-                sink.write(prose.render(lines.map(\.text)) + "\n\n")
-            case .cell(let cell):
-                guard run(cell, file: file) else { return 1 }
-                sink.write("\n")
+            case .cell: cells += 1
+            case .prose(let lines) where cells == index && !lines.allSatisfy(\.isBlank): result.append(lines.map(\.text))
+            case .prose: break
             }
-            if session.wantsToQuit { break }
+            if cells > index { break }
         }
-        return 0
+        return result
     }
 
-    private func run(_ cell: NotebookDocument.Cell, file: String) -> Bool {
+    private func run(_ cell: NotebookDocument.Cell, file: String, events: RunSink) -> Bool {
         let expectsError = cell.options["error"] == "expected"
+        let output = EventOutput(events)
         var failed = false
+        events.handle(.cellStarted(options: cell.options))
+        defer { events.handle(.cellEnded) }
         for line in cell.commands where !line.text.trimmingCharacters(in: .whitespaces).isEmpty {
-            // Echo the line as it runs, parameters filled in (a bad one is reported just below).
+            // The line as it runs, parameters filled in (a bad one is reported just below).
             let shown = (try? Parser.substitute(line.text, parameters: session.parameters)) ?? line.text
-            if cell.options["echo"] != "false" { sink.write(sink.renderer.style("caderno> ", "2") + shown + "\n") }
+            events.handle(.command(shown, shown: cell.options["echo"] != "false"))
             do {
-                try session.execute(line.text, output: sink)
+                try session.execute(line.text, output: output)
             } catch {
                 let message = (error as? CommandError)?.description ?? "error: \(error)"
                 if expectsError {
-                    sink.write(message + "\n")
+                    events.handle(.error(message, expected: true))
                     failed = true
                     continue
                 }
-                sink.error("\(file):\(line.number): \(message)")
+                events.handle(.error("\(file):\(line.number): \(message)", expected: false))
                 return false
             }
         }
         if expectsError && !failed {
-            sink.error("\(file):\(cell.fenceLine): error: this cell is marked '#| error: expected', but every command in it ran")
+            events.handle(.error("\(file):\(cell.fenceLine): error: this cell is marked '#| error: expected', but every command in it ran",
+                                 expected: false))
             return false
         }
         return true
+    }
+}
+
+/// During a check or an update: only unexpected errors and live progress reach the terminal.
+final class TerminalAlerts: RunSink {
+    let terminal: TerminalSink
+    init(_ terminal: TerminalSink) { self.terminal = terminal }
+
+    func handle(_ event: RunEvent) {
+        switch event {
+        case .error(_, expected: false), .progress: terminal.handle(event)
+        default: break
+        }
+    }
+}
+
+extension TerminalSink: RunSink {
+    public func handle(_ event: RunEvent) {
+        switch event {
+        case .prose(let lines):
+            write(ProseRenderer(renderer).render(lines) + "\n\n")
+        case .cellStarted:
+            break
+        case .command(let line, let shown):
+            if shown { write(renderer.style("caderno> ", "2") + line + "\n") }
+        case .block(let block):
+            emit(block)
+        case .error(let message, let expected):
+            if expected { write(message + "\n") } else { error(message) }
+        case .cellEnded:
+            write("\n")
+        case .progress(let progress):
+            self.progress(progress)
+        }
     }
 }

@@ -45,8 +45,9 @@ public final class Session {
         var history: [EpochRecord] = []
         /// Predictions per split for the current model and data; emptied whenever either changes.
         var predictionCache: [SplitName: Predictions] = [:]
-        /// The lines of the commands that succeeded, in order.
-        var transcript: [String] = []
+        /// The commands that succeeded, in order, with what each produced: what `export` writes.
+        /// Commands that change nothing and show nothing of the work (help, history) are left out.
+        var log: [RunRecord.Cell] = []
         var wantsToQuit = false
     }
 
@@ -77,13 +78,16 @@ public final class Session {
         }
         let arguments = try command.spec.validate(parsed)
         let checkpoint = Checkpoint(self)
+        let produced = RecordingSink(forwardingTo: output)
         do {
-            try command.run(self, arguments, output)
+            try command.run(self, arguments, produced)
         } catch {
             checkpoint.restore(self)
             throw error
         }
-        if command.spec.group != .session || command.spec.name == "seed" { state.transcript.append(parsed.source) }
+        if command.spec.group.isTheWork || command.spec.name == "seed" {
+            state.log.append(RunRecord.Cell(options: [:], commands: [parsed.source], outputs: produced.blocks.map { .block($0) }))
+        }
     }
 
     /// The session as it was before a command: its state (values, copied on write) and what the
@@ -125,7 +129,7 @@ public final class Session {
     }
     var history: [EpochRecord] { state.history }
     /// The lines of the commands that succeeded, in order.
-    public var transcript: [String] { state.transcript }
+    public var transcript: [String] { state.log.flatMap(\.commands) }
     public var wantsToQuit: Bool { state.wantsToQuit }
 
     // MARK: - What commands need before they can run
@@ -162,7 +166,7 @@ struct Command: Sendable {
 }
 
 extension Session {
-    static let commands: [Command] = dataCommands + modelCommands + trainingCommands + evaluationCommands + sessionCommands
+    static let commands: [Command] = dataCommands + modelCommands + trainingCommands + evaluationCommands + fileCommands + sessionCommands
 
     static func command(named name: String) -> Command? {
         commands.first { $0.spec.name == name || ($0.spec.name == "quit" && name == "exit") }

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Whether what a cell printed matches what the notebook recorded, as doctest and cram compare:
+///
+/// - `...` matches any text within a line, or any lines (none included) when alone on a line;
+/// - numbers compare within a tolerance — relative (`tolerance`, 0.001 by default), and never
+///   tighter than one unit in the last digit the recording shows — so another CPU's rounding
+///   passes while an accuracy that moved or a shape that changed does not;
+/// - durations (`0.41s`, `12ms`, `1m15s`) match any duration: timings never cause a mismatch.
+public struct OutputCheck: Sendable {
+    public static let defaultTolerance = 0.001
+    public var tolerance: Double
+
+    public init(tolerance: Double = OutputCheck.defaultTolerance) {
+        self.tolerance = tolerance
+    }
+
+    public func matches(recorded: [String], actual: [String]) -> Bool {
+        // match[i][j]: recorded[i...] matches actual[j...].
+        var match = [[Bool]](repeating: [Bool](repeating: false, count: actual.count + 1), count: recorded.count + 1)
+        match[recorded.count][actual.count] = true
+        for i in stride(from: recorded.count - 1, through: 0, by: -1) {
+            let wildcard = recorded[i].trimmingCharacters(in: .whitespaces) == "..."
+            for j in stride(from: actual.count, through: 0, by: -1) {
+                if wildcard {
+                    match[i][j] = match[i + 1][j] || (j < actual.count && match[i][j + 1])
+                } else {
+                    match[i][j] = j < actual.count && lineMatches(recorded[i], actual[j]) && match[i + 1][j + 1]
+                }
+            }
+        }
+        return match[0][0]
+    }
+
+    /// One recorded line against one printed line.
+    public func lineMatches(_ recorded: String, _ actual: String) -> Bool {
+        if recorded == actual { return true }
+        let pattern = Self.pattern(for: recorded)
+        guard let regex = try? NSRegularExpression(pattern: pattern.regex),
+              let found = regex.firstMatch(in: actual, range: NSRange(actual.startIndex..., in: actual)) else { return false }
+        for (index, expected) in pattern.numbers.enumerated() {
+            guard let range = Range(found.range(at: index + 1), in: actual), let value = Double(actual[range]),
+                  let wanted = Double(expected) else { return false }
+            let decimals = expected.split(separator: ".").dropFirst().first.map { $0.prefix { $0.isNumber }.count } ?? 0
+            let unit = decimals > 0 ? pow(10, -Double(decimals)) : 0
+            guard abs(value - wanted) <= max(tolerance * max(abs(value), abs(wanted)), unit * 1.000001) else { return false }
+        }
+        return true
+    }
+
+    private static let token = try! NSRegularExpression(
+        pattern: #"\.\.\.|\d+m\d+s\b|\d+(?:\.\d+)?(?:ms|s)\b|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"#)
+
+    /// A recorded line as a regular expression: text literally, `...` as anything, durations as
+    /// any duration, numbers captured to compare with tolerance.
+    private static func pattern(for line: String) -> (regex: String, numbers: [String]) {
+        var regex = "^", numbers: [String] = []
+        var last = line.startIndex
+        for found in token.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+            guard let range = Range(found.range, in: line) else { continue }
+            regex += NSRegularExpression.escapedPattern(for: String(line[last..<range.lowerBound]))
+            let text = String(line[range])
+            if text == "..." {
+                regex += ".*?"
+            } else if text.last == "s" && text.first?.isNumber == true {
+                regex += #"(?:\d+m\d+s|\d+(?:\.\d+)?(?:ms|s))"#
+            } else {
+                regex += #"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"#
+                numbers.append(text)
+            }
+            last = range.upperBound
+        }
+        return (regex + NSRegularExpression.escapedPattern(for: String(line[last...])) + "$", numbers)
+    }
+
+    /// A unified diff of the recording against this run (lines that match count as the same),
+    /// with a few lines of context around each change.
+    public func diff(recorded: [String], actual: [String], context: Int = 2) -> [String] {
+        // Longest common subsequence under `lineMatches`, from the end.
+        let (n, m) = (recorded.count, actual.count)
+        var lcs = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for j in stride(from: m - 1, through: 0, by: -1) {
+                lcs[i][j] = lineMatches(recorded[i], actual[j]) || recorded[i].trimmingCharacters(in: .whitespaces) == "..."
+                    ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+            }
+        }
+        var lines: [(mark: Character, text: String)] = []
+        var (i, j) = (0, 0)
+        while i < n || j < m {
+            if i < n, j < m, lineMatches(recorded[i], actual[j]) || recorded[i].trimmingCharacters(in: .whitespaces) == "..." {
+                lines.append((" ", actual[j])); i += 1; j += 1
+            } else if i < n, j == m || lcs[i + 1][j] >= lcs[i][j + 1] {
+                lines.append(("-", recorded[i])); i += 1
+            } else {
+                lines.append(("+", actual[j])); j += 1
+            }
+        }
+        let changed = lines.indices.filter { lines[$0].mark != " " }
+        let shown = Set(changed.flatMap { max(0, $0 - context)...min(lines.count - 1, $0 + context) })
+        var output: [String] = []
+        for index in lines.indices {
+            if shown.contains(index) {
+                output.append("\(lines[index].mark)\(lines[index].text)")
+            } else if index > 0, shown.contains(index - 1) || output.isEmpty {
+                output.append(" …")
+            }
+        }
+        return output
+    }
+}
