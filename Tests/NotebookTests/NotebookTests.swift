@@ -55,15 +55,15 @@ import Testing
     @Test(arguments: [
         ("intro\n```caderno\nload mnist\n", "2: error: the code fence opened here (```caderno) is never closed"),
         ("---\ntitle: x\n", "1: error: the front matter opened here is never closed with '---'"),
-        ("---\ncolour: blue\n---\n", "2: error: unknown front matter key 'colour' (known: title, lang, params)"),
+        ("---\ncolour: blue\n---\n", "2: error: unknown front matter key 'colour' (known: title, lang, params, tolerance)"),
         ("---\njust words\n---\n", "2: error: front matter lines are 'key: value', got 'just words'"),
         ("text\n```output\nx\n```\n", "2: error: an output block must come right after a caderno cell"),
         ("```caderno\nseed 1\n```\n```output\n1\n```\n```output\n2\n```\n", "7: error: this cell already has an output block"),
         ("```caderno\n#|\nseed 1\n```\n", "2: error: a cell option is '#| key: value', like '#| output: ignore', got '#|'"),
         ("```caderno\n#|nocolon\nseed 1\n```\n", "2: error: a cell option is '#| key: value', like '#| output: ignore', got '#|nocolon'"),
         ("```caderno\n#| output: ignore\n#| frobnicate: yes\nseed 1\n```\n",
-         "3: error: unknown cell option 'frobnicate'; the options are echo, error, output"),
-        ("```caderno\n#| outptu: ignore\nseed 1\n```\n", "2: error: unknown cell option 'outptu' (did you mean 'output'?); the options are echo, error, output"),
+         "3: error: unknown cell option 'frobnicate'; the options are echo, error, output, tolerance"),
+        ("```caderno\n#| outptu: ignore\nseed 1\n```\n", "2: error: unknown cell option 'outptu' (did you mean 'output'?); the options are echo, error, output, tolerance"),
         ("```caderno\n#| error: sometimes\nseed 1\n```\n", "2: error: '#| error:' takes expected, got 'sometimes'"),
         ("```caderno\n#| echo: false\n#| echo: true\n```\n", "3: error: the cell option 'echo' is given twice"),
     ])

@@ -42,6 +42,12 @@ final class SessionHarness {
         session = Session(environment: [:], workingDirectory: directory.path)
     }
 
+    /// A session in `directory`, which already holds the data.
+    init(directory: TemporaryDirectory) throws {
+        self.directory = directory
+        session = Session(environment: [:], workingDirectory: directory.path)
+    }
+
     /// Runs `lines`; returns everything they emitted as plain text.
     @discardableResult
     func run(_ lines: String...) throws -> String {

@@ -21,3 +21,28 @@ public final class TemporaryDirectory {
         return full
     }
 }
+
+/// Python with the packages a test needs: `$CADERNO_PYTHON`, or the virtual environment that
+/// `make test` creates in `.build/venv`.
+public enum PythonTools {
+    public static func interpreter(with module: String) -> String? {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [ProcessInfo.processInfo.environment["CADERNO_PYTHON"], root.path + "/.build/venv/bin/python"].compactMap { $0 }
+        return candidates.first { path in
+            FileManager.default.isExecutableFile(atPath: path) && ((try? run(path, "import \(module)"))?.status == 0)
+        }
+    }
+
+    public static func run(_ python: String, _ script: String, _ arguments: String...) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", script] + arguments
+        let (output, errors) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}
