@@ -57,11 +57,15 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the replay to FILE: .nb, .md, .html or .ipynb.", valueName: "FILE"))
     var export: String?
 
+    @Flag(help: "Pause before each cell: Enter runs it, a command runs at once, 'continue' runs to the end, 'quit' leaves.")
+    var step = false
+
     func validate() throws {
         for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
             throw ValidationError("-P takes name=value, got '\(parameter)'")
         }
         if check && update { throw ValidationError("--check and --update go separately: check first, then update what differs") }
+        if step && (check || update) { throw ValidationError("--step is for reading a notebook; --check and --update run it straight through") }
         if let export, ExportFormat(path: export) == nil {
             throw ValidationError("--export takes a .nb, .md, .html or .ipynb file, got '\(export)'")
         }
@@ -72,7 +76,7 @@ struct Run: ParsableCommand {
             let parts = parameter.split(separator: "=", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }) { $1 }
-        let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export)
+        let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export, step: step)
         let status = NotebookRunner().run(file: notebook, overrides: overrides, options: options)
         if status != 0 { throw ExitCode(status) }
     }

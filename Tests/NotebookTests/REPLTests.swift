@@ -107,6 +107,39 @@ extension BinaryTests {
         #expect(second.waitFor("Seed 31:", after: mark))
     }
 
+    /// `run --step`: a pause before each cell; commands typed there run in the same session;
+    /// Ctrl-C stops a cell's training and comes back to the pause; `continue` runs to the end.
+    @Test func stepModePausesBeforeEachCell() throws {
+        let directory = try TemporaryDirectory()
+        TinyIDX.write(into: directory, train: 3000, test: 30)
+        let notebook = "# Step\n\n```caderno\nload idx \(directory.path)\nnormalize\n```\n\nThen a model.\n\n"
+            + "```caderno\nbuild mlp 36-64-3\ncompile lr=0.01\ntrain epochs=100000 batch=1\nseed 11\n```\n\n"
+            + "```caderno\nevaluate\n```\n\n```caderno\nseed 12\n```\n"
+        let path = directory.write("step.nb", Data(notebook.utf8))
+        let terminal = try PseudoTerminal(arguments: ["run", path, "--step"], environment: environment)
+        #expect(terminal.waitFor("cell 1 of 4 (line 3): load idx"))
+        #expect(terminal.waitFor("step> "))
+        #expect(!terminal.screen.contains("Loaded"), "nothing runs before Enter")
+        terminal.type("\r")
+        #expect(terminal.waitFor("Loaded the IDX files"))
+        #expect(terminal.waitFor("cell 2 of 4"))
+        var mark = terminal.end
+        terminal.type("show samples n=1\r")
+        #expect(terminal.waitFor("1 test images at random", after: mark))
+        mark = terminal.end
+        terminal.type("\r")
+        #expect(terminal.waitFor("Epoch 1/100000 · ", after: mark))
+        mark = terminal.end
+        terminal.type("\u{03}")
+        #expect(terminal.waitFor("Interrupted in epoch ", after: mark))
+        #expect(terminal.waitFor("cell 3 of 4", after: mark))
+        terminal.type("continue\r")
+        #expect(terminal.waitFor("Seed 12:", after: mark))
+        #expect(terminal.exitStatus() == 0)
+        #expect(!terminal.screen.contains("Seed 11:"), "Ctrl-C stopped the rest of that cell")
+        #expect(terminal.screen.contains("test  loss"))
+    }
+
     @Test func ctrlCDuringTrainingStopsAfterTheBatchAndKeepsTheModel() throws {
         let directory = try TemporaryDirectory()
         TinyIDX.write(into: directory, train: 3000, test: 30)

@@ -15,9 +15,12 @@ public final class NotebookRunner {
         public var mode: Mode = .replay
         /// Write the replay to this file too: `.nb`, `.md`, `.html` or `.ipynb`.
         public var export: String?
-        public init(mode: Mode = .replay, export: String? = nil) {
+        /// Pause before each cell (a plain replay only).
+        public var step: Bool
+        public init(mode: Mode = .replay, export: String? = nil, step: Bool = false) {
             self.mode = mode
             self.export = export
+            self.step = step
         }
     }
 
@@ -66,10 +69,16 @@ public final class NotebookRunner {
         if let title = document.title { events.handle(.prose(["# " + title])) }
         var fresh: [Int: [String]] = [:]
         var (matched, differing, unrecorded) = (0, 0, 0)
+        var stepper = options.step && options.mode == .replay ? Stepper(session: session, terminal: terminal) : nil
         for (index, cell) in document.cells.enumerated() {
             // Prose before this cell, then the cell.
             for part in prose(before: index, in: document) { events.handle(.prose(part)) }
-            guard run(cell, file: file, events: events), let done = recorder.record.cells.last else { return 1 }
+            switch stepper?.pause(before: cell, number: index + 1, of: document.cells.count) {
+            case .quit?: return 0
+            case .runToEnd?: stepper = nil
+            case .run?, nil: break
+            }
+            guard run(cell, file: file, events: events, stepper: stepper), let done = recorder.record.cells.last else { return 1 }
             if session.wantsToQuit { break }
             guard cell.options["output"] != "ignore" else { continue }
             let actual = done.recordedText
@@ -163,7 +172,7 @@ public final class NotebookRunner {
         return result
     }
 
-    private func run(_ cell: NotebookDocument.Cell, file: String, events: RunSink) -> Bool {
+    private func run(_ cell: NotebookDocument.Cell, file: String, events: RunSink, stepper: Stepper? = nil) -> Bool {
         let expectsError = cell.options["error"] == "expected"
         let output = EventOutput(events)
         var failed = false
@@ -175,6 +184,7 @@ public final class NotebookRunner {
             events.handle(.command(shown, shown: cell.options["echo"] != "false"))
             do {
                 try session.execute(line.text, output: output)
+                if stepper?.takeInterrupt() == true { break }   // Ctrl-C: back to the pause
             } catch {
                 let message = (error as? CommandError)?.description ?? "error: \(error)"
                 if expectsError {
