@@ -1,6 +1,7 @@
-# make run   — set up, then replay the first teaching notebook on real MNIST
-# make test  — set up, then build and pass the tests
-# make bench — set up, then measure training speed (release build)
+# make run    — set up, then replay the first teaching notebook on real MNIST
+# make test   — set up, then build and pass the tests (Python interop tests included)
+# make check  — set up, then replay every shipped notebook with --check (release build; minutes)
+# make bench  — set up, then measure training speed (release build)
 #
 # "Set up" installs the system libraries when they are missing (as root; otherwise it prints
 # the command to run). Data: $CADERNO_DATA, else ../shared/data when it is there, else the
@@ -12,7 +13,11 @@ SHARED_DATA := $(abspath ../shared/data)
 CADERNO_DATA ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA))
 export CADERNO_DATA
 
-.PHONY: all deps build release test run bench clean
+VENV := .build/venv
+PYTHON_PACKAGES := nbformat
+NOTEBOOKS := $(wildcard notebooks/en/*.nb notebooks/pt/*.nb)
+
+.PHONY: all deps venv build release test check run bench clean
 
 all: build
 
@@ -32,15 +37,30 @@ deps:
 	  fi; \
 	fi
 
+# A virtual environment for the tests that meet the real other side (nbformat, …).
+venv: $(VENV)/.installed
+$(VENV)/.installed: Makefile
+	@if ! python3 -m venv $(VENV) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv && python3 -m venv $(VENV); \
+	  else echo "python3 cannot make a virtual environment: run sudo apt-get install -y python3-venv"; exit 1; fi; \
+	fi
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES)
+	@touch $@
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	CADERNO_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test
+
+check: release
+	@status=0; for notebook in $(NOTEBOOKS); do \
+	  $(SWIFT) run -c release caderno run $$notebook --check || status=1; \
+	done; exit $$status
 
 run: release
 	$(SWIFT) run -c release caderno run notebooks/en/01-mlp-sgd.nb

@@ -115,7 +115,8 @@ import Testing
         let samples = try h.run("show samples n=4")
         #expect(samples.hasPrefix("4 test images at random"))
         #expect(samples.contains("✓"))
-        #expect(try h.run("show errors").hasPrefix("The first 0 of 0 test images the model gets wrong"))
+        // Nothing wrong: said in words, not as an empty grid.
+        #expect(try h.run("show errors") == "The model gets every one of the 30 test images right: no errors to show.")
         #expect(try h.run("show image 5 on=train").hasPrefix("Train image 5"))
         #expect(h.failure("show image 30") == "the test set has 30 images: 0 to 29")
         #expect(h.failure("show image") == "'show image' needs the image's index, e.g. show image 42")
@@ -143,7 +144,7 @@ import Testing
         #expect(XMLParser(data: svg).parse())
         #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".tmp-") }.isEmpty)
         #expect(h.failure("plot loss to=loss.png") == "to= takes an .svg file name, got 'loss.png'")
-        #expect(try h.run("show errors to=errors.svg") == "Wrote errors.svg.")
+        #expect(try h.run("show samples n=4 to=samples.svg") == "Wrote samples.svg.")
     }
 }
 

@@ -154,7 +154,7 @@ import Testing
     func session(in directory: TemporaryDirectory) throws -> SessionHarness {
         let h = try SessionHarness(directory: directory)
         try h.run("load idx .", "normalize", "split validation=0.2", "build mlp 36-8-3", "compile lr=0.1", "train epochs=2 batch=16",
-                  "evaluate", "metrics", "plot loss", "show errors n=4")
+                  "evaluate", "metrics", "plot loss", "show samples n=4")
         _ = h.failure("train epoch=2")   // failed: left out
         try h.run("help train", "history")  // change nothing: left out
         return h

@@ -119,7 +119,15 @@ enum Exporter {
                 body.append("<section class=\"cell\">")
                 body.append("<pre class=\"commands\"><code>" + cell.commands.map { "<span class=\"prompt\">caderno&gt; </span>" + escape($0) }
                     .joined(separator: "\n") + "</code></pre>")
-                for output in cell.outputs { body.append(html(output)) }
+                // Consecutive lines of text (an epoch log) share one box.
+                var text: [String] = []
+                for output in cell.outputs {
+                    if case .block(.text(let line)) = output { text.append(line); continue }
+                    if !text.isEmpty { body.append(html(.block(.text(text.joined(separator: "\n"))))) }
+                    text = []
+                    body.append(html(output))
+                }
+                if !text.isEmpty { body.append(html(.block(.text(text.joined(separator: "\n"))))) }
                 body.append("</section>")
             }
         }

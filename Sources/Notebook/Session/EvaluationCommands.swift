@@ -122,6 +122,10 @@ extension Session {
             title = "\(split.name.capitalized) image \(index)"
         case .errors:
             let wrong = data.labels.indices.filter { predictions!.predicted[$0] != data.labels[$0] }
+            guard !wrong.isEmpty else {
+                output.emit(.note("The model gets every one of the \(count(data.count)) \(split.name) images right: no errors to show."))
+                return
+            }
             indices = Array(wrong.prefix(n))
             title = "The first \(indices.count) of \(count(wrong.count)) \(split.name) images the model gets wrong"
         case .samples:
