@@ -93,12 +93,14 @@ public struct SVGRenderer: Sendable {
     }
 
     func render(_ grid: ImageGrid) -> String {
-        let scale = 4.0
         guard let first = grid.images.first else { return document(width: 200, height: 60, [text(grid.title, x: 100, y: 30, anchor: "middle")]) }
+        // 4 px a pixel for MNIST's 28×28; small images drawn larger, so digits and captions stay readable.
+        let scale = max(4.0, 96.0 / Double(max(first.width, 1)))
         let (cellWidth, cellHeight) = (Double(first.width) * scale + 24, Double(first.height) * scale + 40)
         let columns = max(1, min(grid.columns, grid.images.count))
         let rows = (grid.images.count + columns - 1) / columns
-        let width = cellWidth * Double(columns) + 16, height = 44 + cellHeight * Double(rows)
+        // Wide enough for the title too (about 8.5 px a character at 16 px, bold).
+        let width = max(cellWidth * Double(columns) + 16, Double(grid.title.count) * 8.5 + 32), height = 44 + cellHeight * Double(rows)
         var body = [text(grid.title, x: width / 2, y: 26, size: 16, anchor: "middle", bold: true)]
         for (index, image) in grid.images.enumerated() {
             let (x0, y0) = (8 + Double(index % columns) * cellWidth + 12, 40 + Double(index / columns) * cellHeight)
