@@ -136,6 +136,27 @@ import Testing
         #expect(run(path, in: directory, .init(mode: .check)).0 == 0)
     }
 
+    /// `run --export`: the replay as a page, and as a notebook that is the source with fresh recordings.
+    @Test func aReplayExports() throws {
+        let directory = try TemporaryDirectory()
+        TinyIDX.write(into: directory)
+        let path = directory.write("tiny.nb", Data(notebook.utf8))
+        let (status, output, errors) = run(path, in: directory, .init(export: directory.path + "/tiny.html"))
+        #expect(status == 0, "\(errors)")
+        #expect(output.contains("caderno> train epochs=2 batch=16") && output.hasSuffix("Exported DIR/tiny.nb to DIR/tiny.html.\n"))
+        let html = try String(contentsOfFile: directory.path + "/tiny.html", encoding: .utf8)
+        #expect(html.contains("<h1>Tiny</h1>") && html.contains("<p>Load <em>it</em>.</p>") && html.contains("<p>The end.</p>"))
+        #expect(html.contains("Replayed ") && html.contains("from tiny.nb"))
+        #expect(html.contains("<pre class=\"error\">error: unknown option &#39;epoch&#39;") || html.contains("<pre class=\"error\">error: unknown option 'epoch'"))
+
+        #expect(run(path, in: directory, .init(export: directory.path + "/copy.nb")).0 == 0)
+        let copy = try String(contentsOfFile: directory.path + "/copy.nb", encoding: .utf8)
+        #expect(copy.hasPrefix(notebook.prefix(60)))
+        #expect(try NotebookDocument.parse(copy).cells.filter { $0.output != nil }.count == 3)
+        #expect(run(directory.path + "/copy.nb", in: directory, .init(mode: .check)).0 == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == notebook, "exporting leaves the notebook itself alone")
+    }
+
     @Test func parametersAreRefusedWhenRecordingsWouldBeChecked() throws {
         let directory = try TemporaryDirectory()
         TinyIDX.write(into: directory)

@@ -46,7 +46,7 @@ public final class REPL {
         var failed = false
         while !session.wantsToQuit, let line = readLine() {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            sink.write("caderno> \(line)\n")
+            sink.handle(.command(line, shown: true))
             if !execute(line) {
                 failed = true
                 if !keepGoing { return 1 }
@@ -55,16 +55,15 @@ public final class REPL {
         return failed ? 1 : 0
     }
 
-    /// Runs one line, showing its error if it fails; true when it succeeded.
+    /// Runs one line — its output and its error, if it fails, go out as run events, as a notebook
+    /// replay's do; true when it succeeded.
     @discardableResult
     func execute(_ line: String) -> Bool {
         do {
-            try session.execute(line, output: sink)
+            try session.execute(line, output: EventOutput(sink))
             return true
-        } catch let error as CommandError {
-            sink.error(error.description)
         } catch {
-            sink.error("error: \(error)")
+            sink.handle(.error((error as? CommandError)?.description ?? "error: \(error)", expected: false))
         }
         return false
     }
