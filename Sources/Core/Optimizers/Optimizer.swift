@@ -14,7 +14,19 @@ public protocol Optimizer: AnyObject {
 /// Per-parameter buffers (momentum for SGD; first and second moments for Adam) and the step count.
 public struct OptimizerState {
     var slots: [ObjectIdentifier: [[Float]]] = [:]
-    var steps = 0
+    public var steps = 0
+
+    public init() {}
+
+    /// The buffers kept for `parameter` (none before its first step).
+    public func buffers(for parameter: Parameter) -> [[Float]]? {
+        slots[ObjectIdentifier(parameter)]
+    }
+
+    public mutating func setBuffers(_ buffers: [[Float]], for parameter: Parameter) {
+        precondition(buffers.allSatisfy { $0.count == parameter.count }, "buffers of \(buffers.map(\.count)) for \(parameter.count) values")
+        slots[ObjectIdentifier(parameter)] = buffers
+    }
 }
 
 /// Stochastic gradient descent with PyTorch's update rule:

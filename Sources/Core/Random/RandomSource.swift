@@ -22,6 +22,17 @@ public final class RandomSource: RandomNumberGenerator {
     public struct Position: Equatable, Sendable {
         fileprivate let words: (UInt64, UInt64, UInt64, UInt64)
         public static func == (a: Position, b: Position) -> Bool { a.words == b.words }
+
+        /// The four words of state, to write down (a model file keeps them to continue training exactly).
+        public var values: [UInt64] { [words.0, words.1, words.2, words.3] }
+
+        /// A position written down; nil unless four words, not all zero (xoshiro's one forbidden state).
+        public init?(values: [UInt64]) {
+            guard values.count == 4, values.contains(where: { $0 != 0 }) else { return nil }
+            words = (values[0], values[1], values[2], values[3])
+        }
+
+        fileprivate init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
     }
 
     public var position: Position {

@@ -120,7 +120,7 @@ public final class NotebookRunner {
             do {
                 for file in files { try writeAtomically(Data(file.1.utf8), to: file.0) }
             } catch {
-                terminal.error("error: cannot write \(export): \((error as NSError).localizedDescription)")
+                terminal.error("error: \(error)")
                 return 1
             }
             terminal.write("Exported \(file) to \(export)\(files.count > 1 ? " (and \(files.count - 1) picture\(files.count == 2 ? "" : "s") beside it)" : "").\n")
@@ -142,7 +142,7 @@ public final class NotebookRunner {
             do {
                 try writeAtomically(Data(document.recording(fresh).text.utf8), to: file)
             } catch {
-                terminal.error("error: cannot write \(file): \((error as NSError).localizedDescription)")
+                terminal.error("error: \(error)")
                 return 1
             }
             terminal.write("\(file): recorded the output of \(fresh.count) cell\(fresh.count == 1 ? "" : "s").\n")

@@ -30,9 +30,9 @@ extension Session {
     static let load = Command(spec: CommandSpec(
         "load", group: .data,
         summary: "load a dataset: MNIST, Fashion-MNIST, or the IDX files in a folder",
-        usage: "load mnist|fashion-mnist [limit=N] [test-limit=N] [dir=DIR]  ·  load idx DIR",
+        usage: "load mnist|fashion-mnist [limit=N] [test-limit=N] [dir=DIR]  ·  load idx DIR  ·  load model FILE.safetensors",
         example: "load mnist limit=10000",
-        positionals: [LoadCommand.dataset, LoadCommand.folder],
+        positionals: [LoadCommand.dataset, LoadCommand.folder, LoadCommand.modelFile],
         options: [LoadCommand.limit, LoadCommand.testLimit, LoadCommand.directory]
     )) { session, arguments, output in
         let (limit, testLimit) = (arguments[LoadCommand.limit], arguments[LoadCommand.testLimit])
@@ -41,6 +41,9 @@ extension Session {
         let title: String
         do {
             switch arguments[LoadCommand.dataset] {
+            case .model:
+                try session.loadModel(session.resolve(arguments[LoadCommand.modelFile].text), arguments, output)
+                return
             case .idx:
                 directory = session.resolve(arguments[LoadCommand.folder].text)
                 dataset = try Dataset.loadIDXFolder(directory, limit: limit, testLimit: testLimit)
@@ -73,6 +76,9 @@ extension Session {
             Field("classes", "\(dataset.classNames.count): " + dataset.classNames.joined(separator: dataset.classNames.allSatisfy { $0.count == 1 } ? " " : ", ")),
             Field("pixels", "0 to 255"),
         ]))
+        if let expected = session.state.modelPreprocessing, let step = expected.normalization {
+            output.emit(.note("The loaded model was trained on \(expected.sentence): run normalize \(step) before evaluating it."))
+        }
     }
 
     static let normalize = Command(spec: CommandSpec(
@@ -90,6 +96,7 @@ extension Session {
         switch arguments[NormalizeCommand.method] {
         case .standardize:
             let (dataset, mean, std) = data.dataset.standardized()
+            data.standardization = (mean, std)
             data.dataset = dataset
             data.validation = data.validation?.transformingInputs { ($0 - mean) / std }
             output.emit(.text(String(format: "Standardized: (pixel − %.2f) / %.2f, the training images' mean and standard deviation.", mean, std)))
@@ -161,24 +168,29 @@ private enum AugmentCommand {
 enum DatasetName: Choice {
     case named(DatasetInfo)
     case idx
+    /// Not a dataset: `load model FILE` reads a model file.
+    case model
 
-    static var allCases: [DatasetName] { DatasetInfo.catalog.map { .named($0) } + [.idx] }
+    static var allCases: [DatasetName] { DatasetInfo.catalog.map { .named($0) } + [.idx, .model] }
     static var aliases: [String: DatasetName] { ["fmnist": .named(.fashionMNIST)] }
     var name: String {
         switch self {
         case .named(let info): info.name
         case .idx: "idx"
+        case .model: "model"
         }
     }
     static func == (a: DatasetName, b: DatasetName) -> Bool { a.name == b.name }
 }
 
 private enum LoadCommand {
-    static let dataset = Argument<DatasetName>(required: "dataset", "a dataset: mnist, fashion-mnist or idx DIR")
+    static let dataset = Argument<DatasetName>(required: "dataset", "a dataset: mnist, fashion-mnist or idx DIR; or model FILE")
     static let folder = Argument<FilePath>(required: "folder", "the folder that holds the IDX files", only: ["idx"],
                                            problem: "'load idx' needs the folder that holds the IDX files")
-    static let limit = Argument<Int?>("limit", .atLeast(1), "keep only the first N training images")
-    static let testLimit = Argument<Int?>("test-limit", .atLeast(1), "keep only the first N test images")
+    static let modelFile = Argument<FilePath>(required: "file", "the model file", only: ["model"],
+                                              missing: "'load model' needs the file, e.g. load model mnist-mlp.safetensors")
+    static let limit = Argument<Int?>("limit", .atLeast(1), "keep only the first N training images", only: ["mnist", "fashion-mnist", "idx"])
+    static let testLimit = Argument<Int?>("test-limit", .atLeast(1), "keep only the first N test images", only: ["mnist", "fashion-mnist", "idx"])
     static let directory = Argument<FilePath?>("dir", "look in this folder first (downloads go there too)", only: ["mnist", "fashion-mnist"])
 }
 

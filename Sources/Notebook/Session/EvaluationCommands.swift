@@ -192,7 +192,7 @@ extension Session {
         do {
             try writeAtomically(Data(svg.utf8), to: target)
         } catch {
-            throw arguments.error("cannot write \(target): \((error as NSError).localizedDescription)", at: Self.fileOption)
+            throw arguments.error("\(error)", at: Self.fileOption)
         }
         output.emit(.note("Wrote \(path)."))
     }
@@ -286,13 +286,7 @@ extension Session {
     }
 }
 
-/// Writes to a temporary file beside `path`, then renames it into place: a reader never sees half a file.
+/// Writes `data` at `path` whole or not at all (see `AtomicFile`).
 func writeAtomically(_ data: Data, to path: String) throws {
-    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    try data.write(to: URL(fileURLWithPath: temporary))
-    guard rename(temporary, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(atPath: temporary)
-        throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno), userInfo: [NSLocalizedDescriptionKey: reason])
-    }
+    try AtomicFile.write(data, to: path)
 }

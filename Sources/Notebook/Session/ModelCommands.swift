@@ -109,7 +109,11 @@ extension Session {
         }
         if decay > 0 { settings.append("weight decay \(format(decay))") }
         let description = "\(optimizer.name) (\(settings.joined(separator: ", "))) · loss \(lossName.name): \(lossName.explanation)"
-        session.compiled = Compiled(lossName: lossName, optimizer: optimizer, description: description)
+        let own = chosen == .adam ? ["beta1=\(format(arguments[C.beta1]))", "beta2=\(format(arguments[C.beta2]))", "epsilon=\(format(arguments[C.epsilon]))"]
+            : ["momentum=\(format(arguments[C.momentum]))", "nesterov=\(arguments[C.nesterov])"]
+        let line = (["compile", "optimizer=\(chosen.name)", "lr=\(format(learningRate))"] + own
+            + ["weight-decay=\(format(decay))", "loss=\(lossName.name)"]).joined(separator: " ")
+        session.compiled = Compiled(lossName: lossName, optimizer: optimizer, description: description, line: line)
         output.emit(.text("Compiled: " + description + "."))
     }
 

@@ -11,6 +11,8 @@ public final class Session {
         var validation: LabeledData?
         var split: SplitRecord?
         var normalization: Normalization?
+        /// What `normalize standardize` subtracted and divided by.
+        var standardization: (mean: Float, std: Float)?
     }
 
     /// How the training set was split, for messages.
@@ -29,6 +31,8 @@ public final class Session {
         var lossName: LossName
         var optimizer: any Optimizer
         var description: String
+        /// The `compile` line that makes it again, every setting spelled out: what a model file keeps.
+        var line: String
         var loss: any Loss { lossName.loss }
     }
 
@@ -40,6 +44,8 @@ public final class Session {
             didSet { predictionCache = [:] }
         }
         var model: Sequential?
+        /// How the data must be prepared for a model loaded from a file.
+        var modelPreprocessing: ModelFile.Preprocessing?
         var compiled: Compiled?
         var augmentation: Augmentation?
         var history: [EpochRecord] = []
@@ -153,6 +159,7 @@ public final class Session {
     /// The model changed: its optimizer and history belong to the old one.
     func modelChanged(_ model: Sequential) {
         state.model = model
+        state.modelPreprocessing = nil
         state.predictionCache = [:]
         state.compiled = nil
         state.history = []
