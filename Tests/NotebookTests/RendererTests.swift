@@ -67,7 +67,7 @@ import Testing
 
     @Test func commandNamesThenOptionsThenValues() {
         #expect(completer.complete("tra").candidates == ["train"])
-        #expect(completer.complete("s").candidates == ["seed", "show", "split", "summary"])
+        #expect(completer.complete("s").candidates == ["save", "seed", "show", "split", "summary"])
         #expect(completer.complete("train epo").candidates == ["epochs="])
         #expect(completer.complete("train ").candidates == ["batch=", "early-stop=", "epochs=", "shuffle=", "validation="])
         #expect(completer.complete("train epochs=3 ").candidates.contains("epochs=") == false)
