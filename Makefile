@@ -14,7 +14,7 @@ CADERNO_DATA ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA))
 export CADERNO_DATA
 
 VENV := .build/venv
-PYTHON_PACKAGES := nbformat
+PYTHON_PACKAGES := nbformat numpy safetensors
 NOTEBOOKS := $(wildcard notebooks/en/*.nb notebooks/pt/*.nb)
 
 .PHONY: all deps venv build release test check run bench clean
