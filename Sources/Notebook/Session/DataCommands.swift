@@ -29,7 +29,7 @@ extension Session {
 
     static let load = Command(spec: CommandSpec(
         "load", group: .data,
-        summary: "load a dataset: MNIST, Fashion-MNIST, or the IDX files in a folder",
+        summary: "load a dataset — MNIST, Fashion-MNIST, the IDX files in a folder — or a saved model",
         usage: "load mnist|fashion-mnist [limit=N] [test-limit=N] [dir=DIR]  ·  load idx DIR  ·  load model FILE.safetensors",
         example: "load mnist limit=10000",
         positionals: [LoadCommand.dataset, LoadCommand.folder, LoadCommand.modelFile],

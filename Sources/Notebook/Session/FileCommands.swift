@@ -6,7 +6,7 @@ extension Session {
 
     static let save = Command(spec: CommandSpec(
         "save", group: .files,
-        summary: "save the model to a .safetensors file: weights, layers, preprocessing, history (include=optimizer: to train on exactly)",
+        summary: "save the model to a .safetensors file, to load it later (or in PyTorch, NumPy)",
         usage: "save model FILE.safetensors [include=optimizer] [force=true]",
         example: "save model mnist-mlp.safetensors",
         positionals: [SaveCommand.what, SaveCommand.file],
@@ -45,7 +45,7 @@ extension Session {
 
     static let export = Command(spec: CommandSpec(
         "export", group: .files,
-        summary: "write the session so far as a notebook (.nb), Markdown (.md), a web page (.html) or a Jupyter notebook (.ipynb)",
+        summary: "write the session so far as a notebook, Markdown, a web page or a Jupyter notebook",
         usage: "export FILE.nb|FILE.md|FILE.html|FILE.ipynb [title=TEXT]",
         example: "export my-study.html",
         positionals: [ExportCommand.file],
