@@ -17,7 +17,7 @@ public enum AtomicFile {
         var template = Array((folder + "/." + name + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }   // O_CREAT|O_EXCL, mode 0600
         guard descriptor >= 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var failure: String?
         defer {
             if failure != nil { unlink(temporary) }

@@ -6,7 +6,9 @@ import Foundation
 /// - numbers compare within a tolerance — relative (`tolerance`, 0.001 by default), and never
 ///   tighter than one unit in the last digit the recording shows — so another CPU's rounding
 ///   passes while an accuracy that moved or a shape that changed does not;
-/// - durations (`0.41s`, `12ms`, `1m15s`) match any duration: timings never cause a mismatch.
+/// - durations (`0.41s`, `12ms`, `1m15s`) match any duration: timings never cause a mismatch;
+/// - runs of spaces match runs of any length, and a rule (`────`) a rule of any length, so a table
+///   whose columns widen for a longer duration still matches.
 public struct OutputCheck: Sendable {
     public static let defaultTolerance = 0.001
     public var tolerance: Double
@@ -35,6 +37,7 @@ public struct OutputCheck: Sendable {
     /// One recorded line against one printed line.
     public func lineMatches(_ recorded: String, _ actual: String) -> Bool {
         if recorded == actual { return true }
+        if let rule = Self.rule(recorded) { return Self.rule(actual) == rule }
         let pattern = Self.pattern(for: recorded)
         guard let regex = try? NSRegularExpression(pattern: pattern.regex),
               let found = regex.firstMatch(in: actual, range: NSRange(actual.startIndex..., in: actual)) else { return false }
@@ -48,6 +51,29 @@ public struct OutputCheck: Sendable {
         return true
     }
 
+    /// The character a line is drawn with when it is a horizontal rule (`───`, `━━━`, `---`, `===`).
+    private static func rule(_ line: String) -> Character? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 3, let first = trimmed.first, "─━═-=".contains(first), trimmed.allSatisfy({ $0 == first }) else { return nil }
+        return first
+    }
+
+    /// Literal text as a pattern, each run of spaces matching a run of any length (none, at the ends).
+    private static func literal(_ text: Substring, atStart: Bool, atEnd: Bool) -> String {
+        var pattern = "", spaces = 0
+        func flush(_ isEdge: Bool) {
+            if spaces > 0 { pattern += isEdge ? " *" : " +" }
+            spaces = 0
+        }
+        for character in text {
+            if character == " " { spaces += 1; continue }
+            flush(atStart && pattern.isEmpty)
+            pattern += NSRegularExpression.escapedPattern(for: String(character))
+        }
+        flush(atEnd || (atStart && pattern.isEmpty))
+        return pattern
+    }
+
     private static let token = try! NSRegularExpression(
         pattern: #"\.\.\.|\d+m\d+s\b|\d+(?:\.\d+)?(?:ms|s)\b|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"#)
 
@@ -58,7 +84,7 @@ public struct OutputCheck: Sendable {
         var last = line.startIndex
         for found in token.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
             guard let range = Range(found.range, in: line) else { continue }
-            regex += NSRegularExpression.escapedPattern(for: String(line[last..<range.lowerBound]))
+            regex += literal(line[last..<range.lowerBound], atStart: last == line.startIndex, atEnd: false)
             let text = String(line[range])
             if text == "..." {
                 regex += ".*?"
@@ -70,7 +96,7 @@ public struct OutputCheck: Sendable {
             }
             last = range.upperBound
         }
-        return (regex + NSRegularExpression.escapedPattern(for: String(line[last...])) + "$", numbers)
+        return (regex + literal(line[last...], atStart: last == line.startIndex, atEnd: true) + "$", numbers)
     }
 
     /// A unified diff of the recording against this run (lines that match count as the same),
