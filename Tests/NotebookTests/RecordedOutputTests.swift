@@ -183,6 +183,15 @@ import Testing
 }
 
 @Suite(.serialized) struct ExportTests {
+    /// A trained session in a fresh folder that has exported `file`.
+    func exported(_ file: String) throws -> (SessionHarness, String) {
+        let directory = try TemporaryDirectory()
+        TinyIDX.write(into: directory)
+        let h = try session(in: directory)
+        let said = try h.run("export \(file)")
+        return (h, said)
+    }
+
     func session(in directory: TemporaryDirectory) throws -> SessionHarness {
         let h = try SessionHarness(directory: directory)
         try h.run("load idx .", "normalize", "split validation=0.2", "build mlp 36-8-3", "compile lr=0.1", "train epochs=2 batch=16",
@@ -213,11 +222,8 @@ import Testing
     }
 
     @Test func htmlIsOnePageWithNothingRemoteAndSVGThatParses() throws {
-        let directory = try TemporaryDirectory()
-        TinyIDX.write(into: directory)
-        let h = try session(in: directory)
-        try h.run("export study.html")
-        let html = try String(contentsOfFile: directory.path + "/study.html", encoding: .utf8)
+        let (h, _) = try exported("study.html")
+        let html = try String(contentsOfFile: h.directory.path + "/study.html", encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<title>A Caderno session</title>"))
         for remote in ["src=", "href=", "url(", "@import", "<script", "<link"] { #expect(!html.contains(remote), "\(remote)") }
         #expect(html.contains("<table>") && html.contains("<span class=\"prompt\">caderno&gt; </span>train epochs=2 batch=16"))
@@ -230,10 +236,9 @@ import Testing
     }
 
     @Test func markdownLinksItsPicturesWrittenBeside() throws {
-        let directory = try TemporaryDirectory()
-        TinyIDX.write(into: directory)
-        let h = try session(in: directory)
-        #expect(try h.run("export study.md").contains("with 3 pictures beside it"))
+        let (h, said) = try exported("study.md")
+        let directory = h.directory
+        #expect(said.contains("with 3 pictures beside it"))
         let markdown = try String(contentsOfFile: directory.path + "/study.md", encoding: .utf8)
         #expect(markdown.contains("```sh\ncaderno> train epochs=2 batch=16\n```\n\n```text\nEpoch 1/2 · "))
         for index in 1...3 {
@@ -244,10 +249,8 @@ import Testing
 
     /// The real other side: the `nbformat` package validates the notebook (make test installs it).
     @Test func jupyterNotebookValidatesWithNbformat() throws {
-        let directory = try TemporaryDirectory()
-        TinyIDX.write(into: directory)
-        let h = try session(in: directory)
-        try h.run("export study.ipynb")
+        let (h, _) = try exported("study.ipynb")
+        let directory = h.directory
         let python = try #require(PythonTools.interpreter(with: "nbformat"), "no Python with nbformat: run the tests through 'make test'")
         let script = """
             import json, sys, nbformat

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Replays a notebook top to bottom in one session, as a stream of run events: prose, each cell's
@@ -118,7 +119,7 @@ public final class NotebookRunner {
             }
             let files = format == .nb ? [(export, document.recording(outputs).text)] : Exporter.files(transcript, as: format, path: export)
             do {
-                for file in files { try writeAtomically(Data(file.1.utf8), to: file.0) }
+                for file in files { try AtomicFile.write(Data(file.1.utf8), to: file.0) }
             } catch {
                 terminal.error("error: \(error)")
                 return 1
@@ -140,7 +141,7 @@ public final class NotebookRunner {
                 return 0
             }
             do {
-                try writeAtomically(Data(document.recording(fresh).text.utf8), to: file)
+                try AtomicFile.write(Data(document.recording(fresh).text.utf8), to: file)
             } catch {
                 terminal.error("error: \(error)")
                 return 1

@@ -18,16 +18,17 @@ public struct OutputCheck: Sendable {
     }
 
     public func matches(recorded: [String], actual: [String]) -> Bool {
+        let patterns = recorded.map(Pattern.init)
         // match[i][j]: recorded[i...] matches actual[j...].
         var match = [[Bool]](repeating: [Bool](repeating: false, count: actual.count + 1), count: recorded.count + 1)
         match[recorded.count][actual.count] = true
         for i in stride(from: recorded.count - 1, through: 0, by: -1) {
-            let wildcard = recorded[i].trimmingCharacters(in: .whitespaces) == "..."
+            let wildcard = patterns[i].isWildcard
             for j in stride(from: actual.count, through: 0, by: -1) {
                 if wildcard {
                     match[i][j] = match[i + 1][j] || (j < actual.count && match[i][j + 1])
                 } else {
-                    match[i][j] = j < actual.count && lineMatches(recorded[i], actual[j]) && match[i + 1][j + 1]
+                    match[i][j] = j < actual.count && matches(patterns[i], actual[j]) && match[i + 1][j + 1]
                 }
             }
         }
@@ -36,10 +37,31 @@ public struct OutputCheck: Sendable {
 
     /// One recorded line against one printed line.
     public func lineMatches(_ recorded: String, _ actual: String) -> Bool {
-        if recorded == actual { return true }
-        if let rule = Self.rule(recorded) { return Self.rule(actual) == rule }
-        let pattern = Self.pattern(for: recorded)
-        guard let regex = try? NSRegularExpression(pattern: pattern.regex),
+        matches(Pattern(recorded), actual)
+    }
+
+    /// A recorded line made ready to compare: its regular expression is compiled once.
+    struct Pattern {
+        let line: String
+        let isWildcard: Bool
+        let rule: Character?
+        let regex: NSRegularExpression?
+        let numbers: [String]
+
+        init(_ line: String) {
+            self.line = line
+            isWildcard = line.trimmingCharacters(in: .whitespaces) == "..."
+            rule = OutputCheck.rule(line)
+            let pattern = OutputCheck.pattern(for: line)
+            regex = try? NSRegularExpression(pattern: pattern.regex)
+            numbers = pattern.numbers
+        }
+    }
+
+    func matches(_ pattern: Pattern, _ actual: String) -> Bool {
+        if pattern.line == actual { return true }
+        if let rule = pattern.rule { return Self.rule(actual) == rule }
+        guard let regex = pattern.regex,
               let found = regex.firstMatch(in: actual, range: NSRange(actual.startIndex..., in: actual)) else { return false }
         for (index, expected) in pattern.numbers.enumerated() {
             guard let range = Range(found.range(at: index + 1), in: actual), let value = Double(actual[range]),
@@ -52,7 +74,7 @@ public struct OutputCheck: Sendable {
     }
 
     /// The character a line is drawn with when it is a horizontal rule (`───`, `━━━`, `---`, `===`).
-    private static func rule(_ line: String) -> Character? {
+    fileprivate static func rule(_ line: String) -> Character? {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard trimmed.count >= 3, let first = trimmed.first, "─━═-=".contains(first), trimmed.allSatisfy({ $0 == first }) else { return nil }
         return first
@@ -79,7 +101,7 @@ public struct OutputCheck: Sendable {
 
     /// A recorded line as a regular expression: text literally, `...` as anything, durations as
     /// any duration, numbers captured to compare with tolerance.
-    private static func pattern(for line: String) -> (regex: String, numbers: [String]) {
+    fileprivate static func pattern(for line: String) -> (regex: String, numbers: [String]) {
         var regex = "^", numbers: [String] = []
         var last = line.startIndex
         for found in token.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
@@ -104,17 +126,18 @@ public struct OutputCheck: Sendable {
     public func diff(recorded: [String], actual: [String], context: Int = 2) -> [String] {
         // Longest common subsequence under `lineMatches`, from the end.
         let (n, m) = (recorded.count, actual.count)
+        let patterns = recorded.map(Pattern.init)
+        func same(_ i: Int, _ j: Int) -> Bool { patterns[i].isWildcard || matches(patterns[i], actual[j]) }
         var lcs = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
         for i in stride(from: n - 1, through: 0, by: -1) {
             for j in stride(from: m - 1, through: 0, by: -1) {
-                lcs[i][j] = lineMatches(recorded[i], actual[j]) || recorded[i].trimmingCharacters(in: .whitespaces) == "..."
-                    ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+                lcs[i][j] = same(i, j) ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
             }
         }
         var lines: [(mark: Character, text: String)] = []
         var (i, j) = (0, 0)
         while i < n || j < m {
-            if i < n, j < m, lineMatches(recorded[i], actual[j]) || recorded[i].trimmingCharacters(in: .whitespaces) == "..." {
+            if i < n, j < m, same(i, j) {
                 lines.append((" ", actual[j])); i += 1; j += 1
             } else if i < n, j == m || lcs[i + 1][j] >= lcs[i][j + 1] {
                 lines.append(("-", recorded[i])); i += 1

@@ -190,7 +190,7 @@ extension Session {
         let svg = SVGRenderer().render(picture)!
         let target = resolve(path)
         do {
-            try writeAtomically(Data(svg.utf8), to: target)
+            try AtomicFile.write(Data(svg.utf8), to: target)
         } catch {
             throw arguments.error("\(error)", at: Self.fileOption)
         }
@@ -284,9 +284,4 @@ extension Session {
                                caption: "\(names[truth]) → \(names[guess]) \(Int((probability * 100).rounded()))%",
                                correct: guess == truth)
     }
-}
-
-/// Writes `data` at `path` whole or not at all (see `AtomicFile`).
-func writeAtomically(_ data: Data, to path: String) throws {
-    try AtomicFile.write(data, to: path)
 }

@@ -62,7 +62,7 @@ extension Session {
         let files = Exporter.files(transcript, as: format, path: session.resolve(path))
         for file in files {
             do {
-                try writeAtomically(Data(file.text.utf8), to: file.path)
+                try AtomicFile.write(Data(file.text.utf8), to: file.path)
             } catch {
                 throw arguments.error("\(error)", at: ExportCommand.file)
             }
