@@ -50,7 +50,10 @@ final class SessionHarness {
 
     /// Runs `lines`; returns everything they emitted as plain text.
     @discardableResult
-    func run(_ lines: String...) throws -> String {
+    func run(_ lines: String...) throws -> String { try run(lines) }
+
+    @discardableResult
+    func run(_ lines: [String]) throws -> String {
         let sink = RecordingSink()
         for line in lines { try session.execute(line, output: sink) }
         let renderer = TerminalRenderer()

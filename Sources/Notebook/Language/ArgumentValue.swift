@@ -149,3 +149,25 @@ public func format(_ x: Double) -> String {
     if text.hasSuffix(".0") { text.removeLast(2) }
     return text
 }
+
+/// One value or several separated by commas, each of `Element`: `lr=0.001,0.01,0.1`.
+public struct ValueList<Element: ArgumentValue>: ArgumentValue {
+    public let values: [Element]
+    public static func parse(_ argument: CommandArgument) throws -> ValueList {
+        guard case .list(let items) = argument.value else { return ValueList(values: [try Element.parse(argument)]) }
+        let texts = argument.text.split(separator: ",").map(String.init)
+        return ValueList(values: try zip(items, texts).map { item, text in
+            try Element.parse(CommandArgument(key: argument.key, value: item, text: text, range: argument.range,
+                                              keyRange: argument.keyRange, valueRange: argument.valueRange))
+        })
+    }
+    public static var placeholder: String { "\(Element.placeholder),\(Element.placeholder),…" }
+    public var shown: String { values.map(\.shown).joined(separator: ",") }
+}
+
+extension Limit {
+    /// Every value of a list within `limit`.
+    public static func each<Element>(_ limit: Limit<Element>) -> Limit where Value == ValueList<Element> {
+        Limit { list in list.values.lazy.compactMap(limit.violation).first }
+    }
+}

@@ -22,7 +22,15 @@ public struct Chart: Equatable, Sendable {
     public struct Series: Equatable, Sendable {
         public let name: String
         public let points: [Point]
-        public init(_ name: String, _ points: [Point]) { self.name = name; self.points = points }
+        /// The palette colour; nil: the series' position. Series that belong together (one sweep
+        /// run's training and validation loss) share one.
+        public var colour: Int?
+        /// Drawn dashed (dotted on a terminal): the validation curve beside its training curve.
+        public var dashed: Bool
+
+        public init(_ name: String, _ points: [Point], colour: Int? = nil, dashed: Bool = false) {
+            (self.name, self.points, self.colour, self.dashed) = (name, points, colour, dashed)
+        }
     }
 
     public struct Point: Equatable, Sendable {

@@ -38,15 +38,17 @@ public struct SVGRenderer: Sendable {
         body.append(text(chart.xLabel, x: (plot.left + plot.right) / 2, y: plot.bottom + 42, size: 13, anchor: "middle"))
         body.append("<text x=\"18\" y=\"\(f((plot.top + plot.bottom) / 2))\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(f((plot.top + plot.bottom) / 2)))\">\(escape(chart.yLabel))</text>")
         for (index, series) in chart.series.enumerated() {
-            let color = Self.colors[index % Self.colors.count]
+            let color = Self.colors[(series.colour ?? index) % Self.colors.count]
+            let dash = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
             let points = series.points.map { "\(f(x($0.x))),\(f(y($0.y)))" }.joined(separator: " ")
-            body.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>")
-            let column = Double(index % 5), row = Double(index / 5)
-            let (legendX, legendY) = (plot.left + column * 110, plot.bottom + 66 + row * 16)
-            body.append(line(legendX, legendY - 4, legendX + 18, legendY - 4, color: color, width: 3))
+            body.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(points)\"/>")
+            let column = Double(index % 4), row = Double(index / 4)
+            let (legendX, legendY) = (plot.left + column * 138, plot.bottom + 66 + row * 16)
+            body.append("<line x1=\"\(f(legendX))\" y1=\"\(f(legendY - 4))\" x2=\"\(f(legendX + 18))\" y2=\"\(f(legendY - 4))\" stroke=\"\(color)\" stroke-width=\"3\"\(dash.replacingOccurrences(of: "6 4", with: "4 3"))/>")
             body.append(text(series.name, x: legendX + 24, y: legendY, size: 11))
         }
-        return document(width: width, height: height + (chart.series.count > 5 ? 16 : 0), body)
+        let legendRows = (chart.series.count + 3) / 4
+        return document(width: width, height: height + Double(max(0, legendRows - 2)) * 16, body)
     }
 
     func render(_ heatmap: Heatmap) -> String {

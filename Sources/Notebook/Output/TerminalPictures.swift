@@ -25,7 +25,7 @@ extension TerminalRenderer {
                  y: Int(((yRange.upperBound - point.y) / (yRange.upperBound - yRange.lowerBound) * Double(canvas.dotHeight - 1)).rounded()))
             }
             if dots.count == 1 { canvas.plot(dots[0].x, dots[0].y, series: index) }
-            for (from, to) in zip(dots, dots.dropFirst()) { canvas.line(from, to, series: index) }
+            for (from, to) in zip(dots, dots.dropFirst()) { canvas.line(from, to, series: index, dotted: series.dashed) }
         }
         let vertical = unicode ? "│" : "|", tick = unicode ? "┤" : "+", corner = unicode ? "└" : "+", horizontal = unicode ? "─" : "-"
         var lines = [style(chart.title, "1")]
@@ -33,7 +33,7 @@ extension TerminalRenderer {
             let label = row == 0 ? yTexts[0] : row == rows / 2 ? yTexts[1] : row == rows - 1 ? yTexts[2] : ""
             let axis = label.isEmpty ? vertical : tick
             lines.append(String(repeating: " ", count: margin - label.count - 1) + label + " " + axis
-                         + canvas.row(row) { self.color($0, palette: $1) })
+                         + canvas.row(row) { self.color($0, palette: chart.series[$1].colour ?? $1) })
         }
         lines.append(String(repeating: " ", count: margin) + corner + String(repeating: horizontal, count: columns))
         let (left, right) = (axisNumber(xRange.lowerBound), axisNumber(xRange.upperBound))
@@ -45,7 +45,8 @@ extension TerminalRenderer {
         lines.append(ticks)
         lines.append(String(repeating: " ", count: margin + 1 + max(0, (columns - chart.xLabel.count) / 2)) + chart.xLabel
                      + "   (y: \(chart.yLabel))")
-        let markers = unicode ? Array(repeating: "━━", count: DotCanvas.asciiMarks.count) : DotCanvas.asciiMarks.map { String($0) + String($0) }
+        let markers = unicode ? chart.series.map { $0.dashed ? "┅┅" : "━━" }
+            : chart.series.indices.map { String(repeating: DotCanvas.asciiMarks[$0 % DotCanvas.asciiMarks.count], count: 2) }
         // The legend, wrapped to the width.
         var legend = String(repeating: " ", count: margin + 1), visible = margin + 1
         for (index, series) in chart.series.enumerated() {
@@ -54,7 +55,7 @@ extension TerminalRenderer {
                 lines.append(legend)
                 (legend, visible) = (String(repeating: " ", count: margin + 1), margin + 1)
             }
-            legend += color(markers[index % markers.count], palette: index) + " " + series.name + "   "
+            legend += color(markers[index], palette: series.colour ?? index) + " " + series.name + "   "
             visible += entry + 3
         }
         lines.append(legend)
@@ -189,14 +190,16 @@ struct DotCanvas {
         owners[row * columns + column] = series
     }
 
-    /// A straight line of dots between two points (Bresenham).
-    mutating func line(_ from: (x: Int, y: Int), _ to: (x: Int, y: Int), series: Int) {
+    /// A straight line of dots between two points (Bresenham); dotted: every other pair of dots.
+    mutating func line(_ from: (x: Int, y: Int), _ to: (x: Int, y: Int), series: Int, dotted: Bool = false) {
         var (x, y) = from
+        var step = 0
         let (dx, dy) = (abs(to.x - x), -abs(to.y - y))
         let (sx, sy) = (x < to.x ? 1 : -1, y < to.y ? 1 : -1)
         var error = dx + dy
         while true {
-            plot(x, y, series: series)
+            if !dotted || !unicode || step % 4 < 2 { plot(x, y, series: series) }
+            step += 1
             if x == to.x && y == to.y { break }
             let doubled = 2 * error
             if doubled >= dy { error += dy; x += sx }

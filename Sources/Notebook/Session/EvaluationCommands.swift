@@ -60,15 +60,19 @@ extension Session {
     static let plot = Command(spec: CommandSpec(
         "plot", group: .evaluation,
         summary: "draw the loss or accuracy curves, ROC curves, the confusion matrix or the class histogram",
-        usage: "plot loss|accuracy|roc|confusion|classes [on=test|validation|train] [to=FILE.svg]",
+        usage: "plot loss|accuracy [runs=all]  ·  plot roc|confusion|classes [on=test|validation|train]  ·  … [to=FILE.svg]",
         example: "plot loss",
         positionals: [PlotCommand.what],
-        options: [PlotCommand.on, fileOption]
+        options: [PlotCommand.on, PlotCommand.runs, fileOption]
     )) { session, arguments, output in
         let picture: Block
         let what = arguments[PlotCommand.what]
         let on = arguments[PlotCommand.on] ?? (what == .classes ? .train : .test)
         switch what {
+        case .loss where arguments[PlotCommand.runs] == .all, .accuracy where arguments[PlotCommand.runs] == .all:
+            guard !session.state.runs.isEmpty else { throw arguments.error("no sweep yet — runs=all draws a sweep's runs, e.g. sweep lr=0.01,0.1", at: PlotCommand.runs) }
+            picture = .chart(runsChart(session.state.runs, accuracy: what == .accuracy,
+                                       title: "\(what == .loss ? "Loss" : "Accuracy") per epoch, every run"))
         case .loss, .accuracy:
             guard !session.history.isEmpty else { throw arguments.error("no training yet — train first, e.g. train epochs=5") }
             let isLoss = what == .loss
@@ -206,7 +210,9 @@ private enum MetricsCommand {
 private enum PlotCommand {
     enum Picture: String, Choice { case loss, accuracy, roc, confusion, classes }
     static let what = Argument<Picture>(required: "what", "what to draw: loss, accuracy, roc, confusion or classes")
-    static let on = Argument<SplitName?>("on", default: "test (classes: train)", "which images")
+    static let on = Argument<SplitName?>("on", default: "test (classes: train)", "which images", only: ["roc", "confusion", "classes"])
+    enum Runs: String, Choice { case current, all }
+    static let runs = Argument<Runs>("runs", default: .current, "all: every sweep run, overlaid", only: ["loss", "accuracy"])
 }
 
 private enum ShowCommand {

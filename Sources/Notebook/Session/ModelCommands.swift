@@ -77,8 +77,13 @@ extension Session {
         options: [CompileCommand.optimizer, CompileCommand.learningRate, CompileCommand.momentum, CompileCommand.nesterov,
                   CompileCommand.weightDecay, CompileCommand.beta1, CompileCommand.beta2, CompileCommand.epsilon, CompileCommand.loss]
     )) { session, arguments, output in
+        session.compiled = try compiled(arguments, for: try session.requireModel(arguments))
+        output.emit(.text("Compiled: " + session.compiled!.description + "."))
+    }
+
+    /// What a validated `compile` line makes for `model`: its optimizer (fresh) and loss.
+    static func compiled(_ arguments: Arguments, for model: Sequential) throws -> Compiled {
         typealias C = CompileCommand
-        let model = try session.requireModel(arguments)
         let ending = ModelEnding(model)
         let lossName = arguments[C.loss] ?? LossName(following: ending)
         guard ending == lossName.needs else {
@@ -113,8 +118,7 @@ extension Session {
             : ["momentum=\(format(arguments[C.momentum]))", "nesterov=\(arguments[C.nesterov])"]
         let line = (["compile", "optimizer=\(chosen.name)", "lr=\(format(learningRate))"] + own
             + ["weight-decay=\(format(decay))", "loss=\(lossName.name)"]).joined(separator: " ")
-        session.compiled = Compiled(lossName: lossName, optimizer: optimizer, description: description, line: line)
-        output.emit(.text("Compiled: " + description + "."))
+        return Compiled(lossName: lossName, optimizer: optimizer, description: description, line: line)
     }
 
     /// Flux-style, one line a layer: `Dense(784 => 128)    # 100,480 parameters`.

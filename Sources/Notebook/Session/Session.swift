@@ -49,6 +49,8 @@ public final class Session {
         var compiled: Compiled?
         var augmentation: Augmentation?
         var history: [EpochRecord] = []
+        /// Every sweep's runs, for `plot loss runs=all`.
+        var runs: [SweepRun] = []
         /// Predictions per split for the current model and data; emptied whenever either changes.
         var predictionCache: [SplitName: Predictions] = [:]
         /// The commands that succeeded, in order, with what each produced: what `export` writes.

@@ -2,7 +2,7 @@ import Core
 import Foundation
 
 extension Session {
-    static let trainingCommands: [Command] = [train, evaluate]
+    static let trainingCommands: [Command] = [train, sweep, evaluate]
 
     static let train = Command(spec: CommandSpec(
         "train", group: .training,

@@ -1,0 +1,119 @@
+@testable import Core
+import Foundation
+import Testing
+@testable import Notebook
+
+/// `sweep`: every run is the training the user would get by compiling that value and training,
+/// the session itself is left alone (unless asked to keep the best), and Ctrl-C keeps finished rows.
+@Suite struct SweepTests {
+    static let setUp = ["load idx .", "normalize", "build mlp 36-8-3 dropout=0.2", "compile optimizer=sgd lr=0.1 momentum=0.9"]
+
+    /// The fingerprint without the transcript (which records the sweep itself).
+    func state(_ session: Session) -> AllOrNothingTests.Fingerprint { AllOrNothingTests.Fingerprint(session) }
+
+    @Test func eachRunIsWhatCompilingAndTrainingThatValueGives() throws {
+        let sweeper = try SessionHarness()
+        try sweeper.run(Self.setUp + ["sweep lr=0.01,0.5 epochs=3 batch=16 validation=0.2 parallel=false"])
+        let runs = sweeper.session.state.runs
+        #expect(runs.map(\.label) == ["lr=0.01", "lr=0.5"])
+        for (run, lr) in zip(runs, ["0.01", "0.5"]) {
+            let twin = try SessionHarness()
+            try twin.run(Self.setUp + ["compile optimizer=sgd lr=\(lr) momentum=0.9", "train epochs=3 batch=16 validation=0.2"])
+            #expect(run.history.map(\.loss) == twin.session.history.map(\.loss), "\(run.label)")
+            #expect(run.history.map(\.validationAccuracy) == twin.session.history.map(\.validationAccuracy), "\(run.label)")
+            let test = try twin.run("evaluate")
+            #expect(test.contains(percent(run.testAccuracy!)), "\(run.label): \(test)")
+        }
+    }
+
+    /// Side by side, each run computes on one core: the same numbers up to rounding.
+    @Test func runsAtOnceAgreeWithRunsInTurn() throws {
+        let (together, inTurn) = (try SessionHarness(), try SessionHarness())
+        try together.run(Self.setUp + ["sweep momentum=0,0.5,0.9 epochs=2 batch=16 parallel=true"])
+        try inTurn.run(Self.setUp + ["sweep momentum=0,0.5,0.9 epochs=2 batch=16 parallel=false"])
+        for (a, b) in zip(together.session.state.runs, inTurn.session.state.runs) {
+            #expect(a.label == b.label)
+            for (x, y) in zip(a.history, b.history) { #expect(abs(x.loss - y.loss) < 1e-4, "\(a.label)") }
+        }
+    }
+
+    @Test func theSessionIsLeftAsItWasUnlessKeepBest() throws {
+        let (subject, twin) = (try SessionHarness(), try SessionHarness())
+        try subject.run(Self.setUp)
+        try twin.run(Self.setUp)
+        let said = try subject.run("sweep dropout=0,0.5 epochs=2 batch=16 validation=0.2")
+        #expect(said.contains("2 runs in"))
+        var before = state(twin.session), after = state(subject.session)
+        #expect(after.weights == before.weights && after.random == before.random && after.layers == before.layers)
+        #expect(after.history == before.history && after.optimizerSteps == before.optimizerSteps)
+
+        // keep=best: the model, its compile settings, history and random position become the best run's.
+        try subject.run("sweep lr=0.001,0.1 epochs=2 batch=16 validation=0.2 keep=best")
+        try twin.run("train epochs=2 batch=16 validation=0.2")   // lr=0.1 is the compiled value, and the better one here
+        (before, after) = (state(twin.session), state(subject.session))
+        #expect(after.weights == before.weights)
+        #expect(after.random == before.random)
+        #expect(after.history.map(\.loss) == before.history.map(\.loss))
+        #expect(after.compiled == before.compiled)
+        #expect(subject.session.state.runs.count == 4)
+    }
+
+    @Test func aDivergingRunIsARowNotAFailure() throws {
+        let h = try SessionHarness()
+        let said = try h.run(Self.setUp + ["sweep lr=0.1,1e30 epochs=2 batch=8 parallel=false"])
+        #expect(said.contains("lr=1e+30 · diverged in epoch 1"), "\(said)")
+        #expect(said.contains("diverged (epoch 1)"))
+        #expect(h.session.state.runs.last?.testAccuracy == nil)
+    }
+
+    @Test func ctrlCKeepsTheFinishedRows() throws {
+        let h = try SessionHarness()
+        try h.run(Self.setUp)
+        // The first run is one epoch; Ctrl-C comes as soon as it is reported, long before the 5,000-epoch one ends.
+        let sink = RecordingSink()
+        h.session.interruptRequested = { sink.blocks.contains { if case .text(let t) = $0 { t.hasPrefix("epochs=1 ") } else { false } } }
+        try h.session.execute("sweep epochs=1,5000 batch=16 parallel=false", output: sink)
+        let runs = h.session.state.runs
+        #expect(runs.map(\.label) == ["epochs=1"])
+        #expect(sink.blocks.contains { if case .note(let t) = $0 { t.hasPrefix("Interrupted: kept the 1 finished run of 2") } else { false } })
+    }
+
+    @Test(arguments: [
+        ("sweep lr=0.1", "give one setting two or more values"),
+        ("sweep lr=0.01,0.1 batch=8,16", "one setting at a time: lr and batch"),
+        ("sweep lr=0,0.1", "lr must be > 0, got 0"),
+        ("sweep beta1=0.8,0.9", "beta1 is an Adam setting"),
+        ("sweep lr=0.01,0.1 validation=1.5", "validation must be between 0 and 1"),
+        ("sweep batch=16,0", "batch must be ≥ 1, got 0"),
+    ])
+    func badSweepsFailBeforeTraining(_ line: String, _ message: String) throws {
+        let h = try SessionHarness()
+        try h.run(Self.setUp)
+        let before = state(h.session)
+        let error = try #require(h.failure(line))
+        #expect(error.contains(message), "\(error)")
+        #expect(state(h.session) == before)
+        #expect(h.session.state.runs.isEmpty)
+    }
+
+    @Test func dropoutNeedsADropoutLayer() throws {
+        let h = try SessionHarness()
+        try h.run("load idx .", "normalize", "build mlp 36-8-3", "compile")
+        #expect(h.failure("sweep dropout=0,0.5")?.contains("no dropout layer") == true)
+    }
+
+    @Test func plotRunsAllOverlaysEveryRun() throws {
+        let h = try SessionHarness()
+        try h.run(Self.setUp)
+        #expect(h.failure("plot loss runs=all")?.contains("no sweep yet") == true)
+        let sink = RecordingSink()
+        try h.session.execute("sweep lr=0.01,0.1,0.5 epochs=2 batch=16 validation=0.2", output: sink)
+        try h.session.execute("plot accuracy runs=all", output: sink)
+        guard case .chart(let chart) = sink.blocks.last else { Issue.record("no chart"); return }
+        #expect(chart.series.map(\.name) == ["lr=0.01 accuracy", "lr=0.01 val_accuracy", "lr=0.1 accuracy", "lr=0.1 val_accuracy",
+                                             "lr=0.5 accuracy", "lr=0.5 val_accuracy"])
+        #expect(chart.series.map(\.colour) == [0, 0, 1, 1, 2, 2])
+        #expect(chart.series.map(\.dashed) == [false, true, false, true, false, true])
+        #expect(chart.series[5].points.count == 2)
+    }
+}
