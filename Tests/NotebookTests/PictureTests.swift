@@ -13,8 +13,9 @@ import Testing
                           columnLabels: ["a", "b"], shades: [[1, 0], [0.25, 0.75]], cells: [["4", "0"], ["1", "3"]])
     let bars = BarChart(title: "Classes", labels: ["cat", "dog"], values: [3, 1.5], valueTexts: ["3", "1.5"], highlighted: 0)
     let grid = ImageGrid(title: "Digits", columns: 2, images: [
-        .init(width: 2, height: 2, pixels: [0, 1, 1, 0], caption: "1 → 1 99%", correct: true),
-        .init(width: 2, height: 2, pixels: [1, 1, 0, 0], caption: "7 → 1 60%", correct: false),
+        .init(width: 8, height: 2, pixels: Array(repeating: [0, 1], count: 4).flatMap { $0 } + Array(repeating: [1, 0], count: 4).flatMap { $0 },
+              caption: "1 → 1 99%", correct: true),
+        .init(width: 8, height: 2, pixels: Array(repeating: 1, count: 8) + Array(repeating: 0, count: 8), caption: "7 → 1 60%", correct: false),
     ])
 
     @Test func brailleChartWithAxesAndLegend() {
@@ -44,7 +45,13 @@ import Testing
         #expect(barText[1].hasSuffix(" 3") && barText[2].hasSuffix(" 1.5"))
         let images = TerminalRenderer(width: 80, unicode: false).render(.images(grid))
         // One text row per two pixel rows: the mean of (0, 1) and of (1, 0) is 0.5, the middle of the ramp.
-        #expect(images == "Digits\n++           ++           \n1 → 1 99% ok 7 → 1 60% X  ")
+        #expect(images == "Digits\n++++++++     ++++++++     \n1 → 1 99% ok 7 → 1 60% X  ")
+        // A 3×3 kernel is too small to read one character a pixel: each pixel is repeated three times.
+        let kernel = ImageGrid(title: "k", columns: 1, images: [.init(width: 3, height: 3, pixels: [1, 0, -1, 1, 0, -1, 1, 0, -1], caption: "1")],
+                               signed: true)
+        let drawn = TerminalRenderer(width: 80, unicode: false).render(.images(kernel)).split(separator: "\n").map(String.init)
+        #expect(drawn[1] == "(# positive · ~ negative · blank: 0)")
+        #expect(drawn[2] == "###   ~~~  " && drawn.count == 2 + 5 + 1)
         let half = TerminalRenderer(width: 80, color: true).render(.images(grid))
         #expect(half.contains("\u{1B}[38;5;232;48;5;255m▀"), "black over white: the top pixel is the foreground")
         #expect(half.contains("\u{1B}[31m"), "a wrong prediction in red")
@@ -119,7 +126,7 @@ import Testing
         #expect(try h.run("show errors") == "The model gets every one of the 30 test images right: no errors to show.")
         #expect(try h.run("show image 5 on=train").hasPrefix("Train image 5"))
         #expect(h.failure("show image 30") == "the test set has 30 images: 0 to 29")
-        #expect(h.failure("show image") == "'show image' needs the image's index, e.g. show image 42")
+        #expect(h.failure("show image") == "'show image' and 'show activations' need the image's index, e.g. show image 42")
 
         let predicted = try h.run("predict 3")
         #expect(predicted.contains("Predicted probabilities\n0 │"))

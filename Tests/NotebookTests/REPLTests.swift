@@ -57,9 +57,9 @@ extension BinaryTests {
         let terminal = try PseudoTerminal(environment: environment)
         #expect(terminal.waitFor("caderno> "))
         // libedit redraws completions with cursor moves, so judge by what the completed line does:
-        // "train epochs=2" with no data says what to do first; "tra epo2" would be an unknown command.
+        // "train epochs=2" with no data says what to do first; "trai epo2" would be an unknown command.
         let mark = terminal.end
-        terminal.type("tra\tepo\t2\r")
+        terminal.type("trai\tepo\t2\r")
         #expect(terminal.waitFor("no data yet — try: load mnist", after: mark))
         let next = terminal.end
         terminal.type("sum\tnow\r")

@@ -66,8 +66,9 @@ import Testing
     let completer = Completer(workingDirectory: "/nonexistent")
 
     @Test func commandNamesThenOptionsThenValues() {
-        #expect(completer.complete("tra").candidates == ["train"])
-        #expect(completer.complete("s").candidates == ["save", "seed", "show", "split", "summary"])
+        #expect(completer.complete("tra").candidates == ["trace", "train"])
+        #expect(completer.complete("trai").candidates == ["train"])
+        #expect(completer.complete("s").candidates == ["save", "seed", "show", "split", "summary", "sweep"])
         #expect(completer.complete("train epo").candidates == ["epochs="])
         #expect(completer.complete("train ").candidates == ["batch=", "early-stop=", "epochs=", "shuffle=", "validation="])
         #expect(completer.complete("train epochs=3 ").candidates.contains("epochs=") == false)
@@ -76,7 +77,7 @@ import Testing
         #expect(completer.complete("load f").candidates == ["fashion-mnist"])
         #expect(completer.complete("load mnist ").candidates == ["dir=", "limit=", "test-limit="])
         #expect(completer.complete("add dense 10 ").candidates == ["activation=", "init="])
-        #expect(completer.complete("help tr").candidates == ["train"])
+        #expect(completer.complete("help tr").candidates == ["trace", "train"])
         #expect(completer.complete("nonsense ").candidates.isEmpty)
     }
 

@@ -117,3 +117,92 @@ import Testing
         #expect(chart.series[5].points.count == 2)
     }
 }
+
+/// `show weights|filters|activations` and `trace` draw what is in the model, and change nothing.
+@Suite struct InsideTests {
+    static let cnn = ["load idx .", "normalize", "build input 6x6x1", "add conv2d 2 kernel=3 activation=relu", "add maxpool 2",
+                      "add flatten", "add dropout 0.3", "add dense 3 activation=softmax", "compile optimizer=adam", "train epochs=2 batch=16"]
+
+    func grid(_ h: SessionHarness, _ line: String) throws -> ImageGrid {
+        let sink = RecordingSink()
+        try h.session.execute(line, output: sink)
+        guard case .images(let grid) = sink.blocks.last else { throw CommandError("no picture from '\(line)'") }
+        return grid
+    }
+
+    @Test func weightsAreEachNeuronsRowAsAnImage() throws {
+        let h = try SessionHarness()
+        try h.run("load idx .", "normalize", "build mlp 36-5-3", "compile", "train epochs=1")
+        let picture = try grid(h, "show weights n=2")
+        let dense = h.session.model!.layers[0] as! Dense
+        #expect(picture.signed && picture.images.count == 2 && picture.images[0].width == 6)
+        let row = Array(dense.weight.value.scalars[36..<72]), largest = row.map(abs).max()!
+        #expect(picture.images[1].pixels == row.map { $0 / largest })
+        // The output layer's neurons are the classes; a layer after another has no picture.
+        #expect(h.failure("show weights layer=2")?.contains("not the image's pixels") == true)
+        #expect(h.failure("show weights layer=3")?.contains("no dense layer '3' — the model's are dense, dense_1") == true)
+    }
+
+    @Test func filtersAndActionsFollowTheLayerNamed() throws {
+        let h = try SessionHarness()
+        try h.run(Self.cnn)
+        let conv = h.session.model!.layers[0] as! Conv2D
+        let filters = try grid(h, "show filters layer=conv1")
+        #expect(filters.images.count == 2 && filters.images[0].width == 3)
+        let first = Array(conv.weight.value.scalars[0..<9]), largest = first.map(abs).max()!
+        #expect(filters.images[0].pixels == first.map { $0 / largest })
+        #expect(try grid(h, "show filters layer=conv2d").images == filters.images)
+        #expect(h.failure("show filters channel=2")?.contains("takes 1 channel") == true)
+
+        // After the pooling layer: two 2×2 maps, the forward pass's own numbers scaled to their largest.
+        let maps = try grid(h, "show activations 4 layer=pool1")
+        let image = h.session.state.data!.dataset.test.inputs.gatherRows([4])
+        let pooled = h.session.model!.forward(image, training: false, layerCount: 2).scalars
+        #expect(maps.images.map(\.width) == [2, 2])
+        let largest0 = pooled[0..<4].max()!
+        #expect(maps.images[0].pixels == pooled[0..<4].map { largest0 > 0 ? $0 / largest0 : 0 })
+        #expect(h.failure("show activations 4 layer=conv9")?.contains("no layer 'conv9'") == true)
+        #expect(h.failure("show activations 99")?.contains("the test set has 30 images") == true)
+    }
+
+    @Test func traceReportsTheBackwardPassAndChangesNothing() throws {
+        let (h, twin) = (try SessionHarness(), try SessionHarness())
+        try h.run(Self.cnn)
+        try twin.run(Self.cnn)
+        let said = try h.run("trace batch=8")
+        #expect(said.contains("The softmax runs inside the loss"))
+        #expect(said.contains("conv2d") && said.contains("‖∂L/∂W‖"))
+        // The loss it reports is the loss the model gives those images (dropout aside: none drawn in inference).
+        var before = AllOrNothingTests.Fingerprint(twin.session), after = AllOrNothingTests.Fingerprint(h.session)
+        #expect(after.weights == before.weights && after.layerStreams == before.layerStreams && after.random == before.random)
+        try h.run("train epochs=1 batch=8")
+        try twin.run("train epochs=1 batch=8")
+        (before, after) = (AllOrNothingTests.Fingerprint(twin.session), AllOrNothingTests.Fingerprint(h.session))
+        #expect(after.weights == before.weights)
+    }
+
+    /// The gradient norms are the real ones: for a one-layer model, ‖∂L/∂W‖ matches finite differences.
+    @Test func traceGradientMatchesFiniteDifferences() throws {
+        let h = try SessionHarness()
+        try h.run("load idx .", "normalize", "build mlp 36-3 output=log-softmax", "compile")
+        let sink = RecordingSink()
+        try h.session.execute("trace batch=4", output: sink)
+        let bars = try #require(sink.blocks.compactMap { if case .bars(let b) = $0 { b } else { nil } }.first)
+        let model = h.session.model!
+        let data = h.session.state.data!.dataset.train
+        let inputs = data.inputs.gatherRows(0..<4), targets = data.targets(0..<4)
+        let weight = (model.layers[0] as! Dense).weight
+        var squares = 0.0
+        for i in 0..<weight.value.count {
+            let original = weight.value.scalars[i]
+            func loss(_ x: Float) -> Double {
+                weight.value.scalars[i] = x
+                return Double(NLLLoss().lossAndGradient(model.forward(inputs, training: true), targets).loss)
+            }
+            let g = (loss(original + 1e-2) - loss(original - 1e-2)) / 2e-2
+            weight.value.scalars[i] = original
+            squares += g * g
+        }
+        #expect(abs(bars.values[0] - squares.squareRoot()) < 0.01 * squares.squareRoot(), "\(bars.values[0]) vs \(squares.squareRoot())")
+    }
+}

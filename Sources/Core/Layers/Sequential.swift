@@ -43,7 +43,8 @@ public final class Sequential {
         backward(outputGradient, layerCount: layers.count)
     }
 
-    func forward(_ input: Tensor, training: Bool, layerCount: Int) -> Tensor {
+    /// Through the first `layerCount` layers only: what a layer inside the model outputs.
+    public func forward(_ input: Tensor, training: Bool, layerCount: Int) -> Tensor {
         precondition(input.featuresPerSample == inputShape.reduce(1, *),
                      "the model takes \(formatShape(inputShape)) per sample, the batch is \(input.shape)")
         var x = input.shape.dropFirst().elementsEqual(inputShape) ? input : input.reshaped([input.batchSize] + inputShape)

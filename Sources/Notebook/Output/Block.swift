@@ -99,7 +99,7 @@ public struct ImageGrid: Equatable, Sendable {
     public struct Image: Equatable, Sendable {
         public let width: Int
         public let height: Int
-        /// Row by row, 0 (black) … 1 (white).
+        /// Row by row, 0 (black) … 1 (white); −1 … 1 in a signed grid.
         public let pixels: [Float]
         public let caption: String
         /// true: a right prediction (green), false: wrong (red), nil: neither.
@@ -113,9 +113,12 @@ public struct ImageGrid: Equatable, Sendable {
     public var title: String
     public var columns: Int
     public var images: [Image]
+    /// Pixels run −1 … 1 (weights scaled by their largest size): drawn in diverging colours,
+    /// red for positive, blue for negative.
+    public var signed: Bool
 
-    public init(title: String, columns: Int, images: [Image]) {
-        (self.title, self.columns, self.images) = (title, columns, images)
+    public init(title: String, columns: Int, images: [Image], signed: Bool = false) {
+        (self.title, self.columns, self.images, self.signed) = (title, columns, images, signed)
     }
 }
 

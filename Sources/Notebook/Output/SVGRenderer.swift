@@ -104,21 +104,38 @@ public struct SVGRenderer: Sendable {
         // Wide enough for the title too (about 8.5 px a character at 16 px, bold).
         let width = max(cellWidth * Double(columns) + 16, Double(grid.title.count) * 8.5 + 32), height = 44 + cellHeight * Double(rows)
         var body = [text(grid.title, x: width / 2, y: 26, size: 16, anchor: "middle", bold: true)]
+        if grid.signed { body.append(text("red: positive · blue: negative · white: 0", x: width / 2, y: height + 4, anchor: "middle")) }
         for (index, image) in grid.images.enumerated() {
             let (x0, y0) = (8 + Double(index % columns) * cellWidth + 12, 40 + Double(index / columns) * cellHeight)
-            body.append("<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(Double(image.width) * scale))\" height=\"\(f(Double(image.height) * scale))\" fill=\"#000\"/>")
+            body.append("<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(Double(image.width) * scale))\" height=\"\(f(Double(image.height) * scale))\" fill=\"\(grid.signed ? "#f7f7f7" : "#000")\"/>")
             for row in 0..<image.height {
                 for column in 0..<image.width {
-                    let value = min(max(image.pixels[row * image.width + column], 0), 1)
-                    guard value > 0.02 else { continue }   // black is the background already
-                    let gray = Int(value * 255)
-                    body.append("<rect x=\"\(f(x0 + Double(column) * scale))\" y=\"\(f(y0 + Double(row) * scale))\" width=\"\(f(scale))\" height=\"\(f(scale))\" fill=\"rgb(\(gray),\(gray),\(gray))\"/>")
+                    let value = image.pixels[row * image.width + column]
+                    guard let fill = grid.signed ? Self.diverging(value) : Self.gray(value) else { continue }
+                    body.append("<rect x=\"\(f(x0 + Double(column) * scale))\" y=\"\(f(y0 + Double(row) * scale))\" width=\"\(f(scale))\" height=\"\(f(scale))\" fill=\"\(fill)\"/>")
                 }
             }
             let color = image.correct.map { $0 ? "#2ca02c" : "#d62728" } ?? "#000"
             body.append("<text x=\"\(f(x0 + Double(image.width) * scale / 2))\" y=\"\(f(y0 + Double(image.height) * scale + 18))\" font-size=\"12\" text-anchor=\"middle\" fill=\"\(color)\">\(escape(image.caption))</text>")
         }
-        return document(width: width, height: height, body)
+        return document(width: width, height: height + (grid.signed ? 16 : 0), body)
+    }
+
+    /// A gray for 0 … 1; nil for black, the background already.
+    static func gray(_ value: Float) -> String? {
+        let value = min(max(value, 0), 1)
+        guard value > 0.02 else { return nil }
+        let gray = Int(value * 255)
+        return "rgb(\(gray),\(gray),\(gray))"
+    }
+
+    /// −1 … 1 from blue through white to red (ColorBrewer's RdBu ends); nil near 0, the background.
+    static func diverging(_ value: Float) -> String? {
+        let t = Double(min(max(value, -1), 1))
+        guard abs(t) > 0.02 else { return nil }
+        let end: (Double, Double, Double) = t > 0 ? (178, 24, 43) : (33, 102, 172)
+        func mix(_ channel: Double) -> Int { Int(247 + (channel - 247) * abs(t)) }
+        return "rgb(\(mix(end.0)),\(mix(end.1)),\(mix(end.2)))"
     }
 
     // MARK: - Pieces

@@ -119,16 +119,23 @@ extension TerminalRenderer {
 
     func render(_ grid: ImageGrid) -> String {
         guard let first = grid.images.first else { return style(grid.title, "1") + "\n(no images)" }
-        let cellWidth = max(first.width, grid.images.map { $0.caption.count + 2 }.max() ?? 0) + 2
+        // A 3×3 kernel drawn one character a pixel is too small to read: repeat each pixel.
+        let scale = first.width < 8 ? (8 + first.width - 1) / first.width : 1
+        let drawnWidth = first.width * scale
+        let cellWidth = max(drawnWidth, grid.images.map { $0.caption.count + 2 }.max() ?? 0) + 2
         let perRow = max(1, min(grid.columns, min(width, 160) / cellWidth))
         var lines = [style(grid.title, "1")]
+        if grid.signed {
+            lines.append(color ? "(\(style("red", "38;5;196")): positive · \(style("blue", "38;5;21")): negative · black: 0)"
+                         : unicode ? "(█ positive · ● negative · blank: 0)" : "(# positive · ~ negative · blank: 0)")
+        }
         for start in stride(from: 0, to: grid.images.count, by: perRow) {
             let images = grid.images[start..<min(start + perRow, grid.images.count)]
-            let rendered = images.map(renderImage)
+            let rendered = images.map { renderImage($0, scale: scale, signed: grid.signed) }
             for line in 0..<(rendered.map(\.count).max() ?? 0) {
                 lines.append(rendered.map { image in
-                    (line < image.count ? image[line] : String(repeating: " ", count: first.width))
-                        + String(repeating: " ", count: cellWidth - first.width)
+                    (line < image.count ? image[line] : String(repeating: " ", count: drawnWidth))
+                        + String(repeating: " ", count: cellWidth - drawnWidth)
                 }.joined())
             }
             lines.append(images.map { image in
@@ -142,22 +149,40 @@ extension TerminalRenderer {
         return lines.dropLast().joined(separator: "\n")
     }
 
-    /// Two pixel rows per text line: the upper half block in the top pixel's gray over the bottom
-    /// pixel's (colour terminals), else a shade character for the pair's mean.
-    private func renderImage(_ image: ImageGrid.Image) -> [String] {
-        let ramp: [Character] = unicode ? [" ", "░", "▒", "▓", "█"] : Array(" .:-=+*#%@")
+    /// Two pixel rows per text line: the upper half block in the top pixel's colour over the
+    /// bottom pixel's (colour terminals), else a shade character for the pair's mean. `scale`
+    /// repeats each pixel that many times both ways.
+    private func renderImage(_ image: ImageGrid.Image, scale: Int, signed: Bool) -> [String] {
+        let (width, height) = (image.width * scale, image.height * scale)
         func pixel(_ row: Int, _ column: Int) -> Float {
-            row < image.height ? min(max(image.pixels[row * image.width + column], 0), 1) : 0
+            guard row < height else { return 0 }
+            let value = image.pixels[row / scale * image.width + column / scale]
+            return signed ? min(max(value, -1), 1) : min(max(value, 0), 1)
         }
-        return stride(from: 0, to: image.height, by: 2).map { row in
-            (0..<image.width).map { column in
+        return stride(from: 0, to: height, by: 2).map { row in
+            (0..<width).map { column in
                 let (top, bottom) = (pixel(row, column), pixel(row + 1, column))
                 if color && unicode {
-                    return "\u{1B}[38;5;\(232 + Int(top * 23));48;5;\(232 + Int(bottom * 23))m▀"
+                    let (fg, bg) = signed ? (Self.diverging(top), Self.diverging(bottom)) : (232 + Int(top * 23), 232 + Int(bottom * 23))
+                    return "\u{1B}[38;5;\(fg);48;5;\(bg)m▀"
                 }
-                return String(ramp[min(ramp.count - 1, Int((top + bottom) / 2 * Float(ramp.count)))])
+                let mean = (top + bottom) / 2
+                let ramp: [Character] = switch (unicode, signed, mean < 0) {
+                case (true, true, true): [" ", "·", "∙", "•", "●"]
+                case (true, _, _): [" ", "░", "▒", "▓", "█"]
+                case (false, false, _): Array(" .:-=+*#%@")
+                case (false, true, false): [" ", ".", "+", "*", "#"]
+                case (false, true, true): [" ", ",", "-", "=", "~"]
+                }
+                return String(ramp[min(ramp.count - 1, Int(abs(mean) * Float(ramp.count)))])
             }.joined() + (color && unicode ? "\u{1B}[0m" : "")
         }
+    }
+
+    /// −1 … 1 in the 256-colour cube: blue through black to red.
+    static func diverging(_ value: Float) -> Int {
+        let level = Int((abs(value) * 5).rounded())
+        return 16 + (value > 0 ? 36 * level : level)
     }
 }
 

@@ -105,15 +105,22 @@ extension Session {
     static let show = Command(spec: CommandSpec(
         "show", group: .evaluation,
         summary: "draw digits with their true and predicted labels: samples, errors, or one image",
-        usage: "show samples|errors [n=9] [on=test]  ·  show image INDEX [on=test]  ·  … [to=FILE.svg]",
+        usage: "show samples|errors [n=9] [on=test]  ·  show image INDEX  ·  show weights|filters [layer=1]  ·  "
+            + "show activations INDEX [layer=1]  ·  … [to=FILE.svg]",
         example: "show errors n=9",
         positionals: [ShowCommand.what, ShowCommand.index],
-        options: [ShowCommand.n, splitOption, fileOption]
+        options: [ShowCommand.n, splitOption, Inside.layer, Inside.channel, fileOption]
     )) { session, arguments, output in
+        let what = arguments[ShowCommand.what]
+        if let inside = Inside.Picture(rawValue: what.rawValue) {
+            try session.emitPicture(.images(try session.inside(inside, arguments, n: arguments[ShowCommand.n],
+                                                                  index: inside == .activations ? arguments[ShowCommand.index] : 0)),
+                                    arguments, output)
+            return
+        }
         let split = arguments[splitOption]
         let data = try session.images(split, arguments)
-        let what = arguments[ShowCommand.what]
-        let n = arguments[ShowCommand.n]
+        let n = arguments[ShowCommand.n] ?? 9
         let predictions = session.model == nil ? nil : try session.predictions(split, arguments).predictions
         if what == .errors && predictions == nil { throw arguments.error("no model yet — errors are the images the model gets wrong") }
         let indices: [Int]
@@ -132,6 +139,8 @@ extension Session {
             }
             indices = Array(wrong.prefix(n))
             title = "The first \(indices.count) of \(count(wrong.count)) \(split.name) images the model gets wrong"
+        case .weights, .filters, .activations:
+            return   // drawn above
         case .samples:
             // A seeded draw, so a replayed notebook shows the same digits.
             indices = Array(session.random.permutation(data.count).prefix(n))
@@ -216,11 +225,12 @@ private enum PlotCommand {
 }
 
 private enum ShowCommand {
-    enum Picture: String, Choice { case samples, errors, image }
-    static let what = Argument<Picture>(required: "what", "samples, errors or image INDEX")
-    static let index = Argument<Int>(required: "index", .atLeast(0), "the image's index", only: ["image"],
-                                     missing: "'show image' needs the image's index, e.g. show image 42")
-    static let n = Argument<Int>("n", .within(1...100), default: 9, "how many images", only: ["samples", "errors"])
+    enum Picture: String, Choice { case samples, errors, image, weights, filters, activations }
+    static let what = Argument<Picture>(required: "what", "samples, errors, image INDEX, weights, filters or activations INDEX")
+    static let index = Argument<Int>(required: "index", .atLeast(0), "the image's index", only: ["image", "activations"],
+                                     missing: "'show image' and 'show activations' need the image's index, e.g. show image 42")
+    static let n = Argument<Int?>("n", .within(1...256), default: "9; weights and activations 16; filters all",
+                                  "how many images", only: ["samples", "errors", "weights", "filters", "activations"])
 }
 
 private enum PredictCommand {

@@ -175,7 +175,7 @@ struct Command: Sendable {
 }
 
 extension Session {
-    static let commands: [Command] = dataCommands + modelCommands + trainingCommands + evaluationCommands + fileCommands + sessionCommands
+    static let commands: [Command] = dataCommands + modelCommands + trainingCommands + insideCommands + evaluationCommands + fileCommands + sessionCommands
 
     static func command(named name: String) -> Command? {
         commands.first { $0.spec.name == name || ($0.spec.name == "quit" && name == "exit") }
