@@ -147,10 +147,11 @@ extension Session {
         let (layerCount, loss) = model.trainingPath(for: compiled.loss)
         var x = train.inputs.gatherRows(rows)
         x = x.reshaped([rows.count] + model.inputShape)
-        var outputs: [(mean: Double, std: Double, shape: [Int])] = []
+        var outputs: [(mean: Double, std: Double, zeros: Double, shape: [Int])] = []
         for layer in model.layers.prefix(layerCount) {
             x = layer.forward(x, training: true)
-            outputs.append((mean(x.scalars), standardDeviation(x.scalars), Array(x.shape.dropFirst())))
+            let zeros = Double(x.scalars.lazy.filter { $0 == 0 }.count) / Double(max(x.scalars.count, 1))
+            outputs.append((mean(x.scalars), standardDeviation(x.scalars), zeros, Array(x.shape.dropFirst())))
         }
         let (value, gradient) = loss.lossAndGradient(x, train.targets(rows))
         model.zeroGradients()
@@ -162,22 +163,24 @@ extension Session {
         }
         let summary = model.summary().rows
         let input = train.inputs.gatherRows(rows).scalars
-        var table = [["input", kerasShape(model.inputShape), fixed(mean(input)), fixed(standardDeviation(input)), "", ""]]
+        let inputZeros = Double(input.lazy.filter { $0 == 0 }.count) / Double(max(input.count, 1))
+        var table = [["input", kerasShape(model.inputShape), fixed(mean(input)), fixed(standardDeviation(input)), wholePercent(inputZeros), "", ""]]
         for index in 0..<layerCount {
             let weights = model.layers[index].parameters.first { $0.decays }
             table.append([summary[index].name, kerasShape(outputs[index].shape), fixed(outputs[index].mean), fixed(outputs[index].std),
-                          scientific(outputGradients[index]), weights.map { scientific(norm($0.gradient.scalars)) } ?? ""])
+                          wholePercent(outputs[index].zeros), scientific(outputGradients[index]), weights.map { scientific(norm($0.gradient.scalars)) } ?? ""])
         }
         output.emit(.text(String(format: "Loss %.4f on the first %@ training images (%@).", value, count(rows.count), compiled.lossName.name)
                           + (layerCount < model.layers.count ? " The softmax runs inside the loss, as in training." : "")))
-        output.emit(.table(Table(headers: ["layer", "output", "mean", "std", "‖∂L/∂output‖", "‖∂L/∂W‖"], rows: table,
-                                 alignments: [.left, .left, .right, .right, .right, .right])))
+        output.emit(.table(Table(headers: ["layer", "output", "mean", "std", "zeros", "‖∂L/∂output‖", "‖∂L/∂W‖"], rows: table,
+                                 alignments: [.left, .left, .right, .right, .right, .right, .right])))
         let withWeights = (0..<layerCount).filter { model.layers[$0].parameters.contains { $0.decays } }
         let norms = withWeights.map { norm(model.layers[$0].parameters.first { $0.decays }!.gradient.scalars) }
         try session.emitPicture(.bars(BarChart(title: "Size of each layer's weight gradient, ‖∂L/∂W‖ (first layer at the top)",
                                                labels: withWeights.map { summary[$0].name }, values: norms,
                                                valueTexts: norms.map(scientific))), arguments, output)
-        output.emit(.note("Vanishing gradients shrink toward the first layer; exploding ones grow. Nothing was updated."))
+        output.emit(.note("zeros: outputs exactly 0 (after a ReLU: neurons that are off). Gradients that vanish shrink toward "
+                          + "the first layer; exploding ones grow. Nothing was updated."))
     }
 }
 
@@ -195,3 +198,4 @@ private func fixed(_ x: Double) -> String {
     return text == "-0.0000" ? "0.0000" : text
 }
 private func scientific(_ x: Double) -> String { String(format: "%.2e", x) }
+private func wholePercent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }
