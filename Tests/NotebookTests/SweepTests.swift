@@ -102,6 +102,23 @@ import Testing
         #expect(h.failure("sweep dropout=0,0.5")?.contains("no dropout layer") == true)
     }
 
+    @Test func plotLossOnOneSetDrawsThatCurveAlone() throws {
+        let h = try SessionHarness()
+        try h.run("load idx .", "normalize", "build mlp 36-8-3", "compile", "train epochs=3 validation=0.2")
+        func series(_ line: String) throws -> [String] {
+            let sink = RecordingSink()
+            try h.session.execute(line, output: sink)
+            guard case .chart(let chart) = sink.blocks.last else { return [] }
+            return chart.series.map(\.name)
+        }
+        #expect(try series("plot loss") == ["loss", "val_loss"])
+        #expect(try series("plot loss on=train") == ["loss"])
+        #expect(try series("plot accuracy on=validation") == ["val_accuracy"])
+        #expect(h.failure("plot loss on=test")?.contains("the test set is kept for the end") == true)
+        try h.run("train epochs=1")
+        #expect(h.failure("plot loss on=validation") == nil, "earlier epochs had validation")
+    }
+
     @Test func plotRunsAllOverlaysEveryRun() throws {
         let h = try SessionHarness()
         try h.run(Self.setUp)
@@ -128,6 +145,15 @@ import Testing
         try h.session.execute(line, output: sink)
         guard case .images(let grid) = sink.blocks.last else { throw CommandError("no picture from '\(line)'") }
         return grid
+    }
+
+    /// Looking at the data draws from a stream of its own: the weights and training that follow are the same.
+    @Test func lookingAtSamplesChangesNothingThatFollows() throws {
+        let (looker, twin) = (try SessionHarness(), try SessionHarness())
+        try looker.run("load idx .", "show samples n=4", "normalize", "build mlp 36-5-3", "compile", "train epochs=1")
+        try twin.run("load idx .", "normalize", "build mlp 36-5-3", "compile", "train epochs=1")
+        #expect(looker.session.model!.parameterValues() == twin.session.model!.parameterValues())
+        #expect(looker.session.state.random.position == twin.session.state.random.position)
     }
 
     @Test func weightsAreEachNeuronsRowAsAnImage() throws {

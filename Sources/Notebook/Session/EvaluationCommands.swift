@@ -60,7 +60,7 @@ extension Session {
     static let plot = Command(spec: CommandSpec(
         "plot", group: .evaluation,
         summary: "draw the loss or accuracy curves, ROC curves, the confusion matrix or the class histogram",
-        usage: "plot loss|accuracy [runs=all]  ·  plot roc|confusion|classes [on=test|validation|train]  ·  … [to=FILE.svg]",
+        usage: "plot loss|accuracy [on=train|validation] [runs=all]  ·  plot roc|confusion|classes [on=test|validation|train]  ·  … [to=FILE.svg]",
         example: "plot loss",
         positionals: [PlotCommand.what],
         options: [PlotCommand.on, PlotCommand.runs, fileOption]
@@ -75,15 +75,29 @@ extension Session {
                                        title: "\(what == .loss ? "Loss" : "Accuracy") per epoch, every run"))
         case .loss, .accuracy:
             guard !session.history.isEmpty else { throw arguments.error("no training yet — train first, e.g. train epochs=5") }
+            // on=train or on=validation draws that curve alone; the test set has none (it is kept for the end).
+            let only = arguments[PlotCommand.on]
+            if only == .test {
+                throw arguments.error("the test set is kept for the end, so it has no curve per epoch: on=train or on=validation", at: PlotCommand.on)
+            }
             let isLoss = what == .loss
-            let training: [Chart.Point] = session.history.map { .init(Double($0.epoch), isLoss ? $0.loss : $0.accuracy) }
-            var series = [Chart.Series(what.name, training)]
+            var series: [Chart.Series] = []
+            if only != .validation {
+                series.append(.init(what.name, session.history.map { .init(Double($0.epoch), isLoss ? $0.loss : $0.accuracy) }))
+            }
             let validation = session.history.compactMap { record in
                 (isLoss ? record.validationLoss : record.validationAccuracy).map { Chart.Point(Double(record.epoch), $0) }
             }
-            if !validation.isEmpty { series.append(.init("val_" + what.name, validation)) }
-            picture = .chart(Chart(title: isLoss ? "Loss per epoch" : "Accuracy per epoch",
-                                   xLabel: "epoch", yLabel: what.name, series: series))
+            if only == .validation && validation.isEmpty {
+                throw arguments.error("this training had no validation set: split first, or train with validation=0.1", at: PlotCommand.on)
+            }
+            if only != .train && !validation.isEmpty { series.append(.init("val_" + what.name, validation)) }
+            let title = switch only {
+            case .train: "Training \(what.name) per epoch"
+            case .validation: "Validation \(what.name) per epoch"
+            default: "\(what.name.capitalized) per epoch"
+            }
+            picture = .chart(Chart(title: title, xLabel: "epoch", yLabel: what.name, series: series))
         case .roc:
             let (split, data, predictions) = try session.predictions(on, arguments)
             let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
@@ -142,8 +156,11 @@ extension Session {
         case .weights, .filters, .activations:
             return   // drawn above
         case .samples:
-            // A seeded draw, so a replayed notebook shows the same digits.
-            indices = Array(session.random.permutation(data.count).prefix(n))
+            // A seeded draw, so a replayed notebook shows the same digits; from a stream of its own, so
+            // looking at the data never changes what training then draws (and each look shows others).
+            session.state.samplesShown += 1
+            let viewing = RandomSource(seed: session.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(session.state.samplesShown))
+            indices = Array(viewing.permutation(data.count).prefix(n))
             title = "\(indices.count) \(split.name) images at random"
         }
         let grid = ImageGrid(title: title, columns: Int(Double(indices.count).squareRoot().rounded(.up)),
@@ -219,7 +236,7 @@ private enum MetricsCommand {
 private enum PlotCommand {
     enum Picture: String, Choice { case loss, accuracy, roc, confusion, classes }
     static let what = Argument<Picture>(required: "what", "what to draw: loss, accuracy, roc, confusion or classes")
-    static let on = Argument<SplitName?>("on", default: "test (classes: train)", "which images", only: ["roc", "confusion", "classes"])
+    static let on = Argument<SplitName?>("on", default: "test (classes: train; loss, accuracy: both curves)", "which images")
     enum Runs: String, Choice { case current, all }
     static let runs = Argument<Runs>("runs", default: .current, "all: every sweep run, overlaid", only: ["loss", "accuracy"])
 }

@@ -49,6 +49,8 @@ public final class Session {
         var compiled: Compiled?
         var augmentation: Augmentation?
         var history: [EpochRecord] = []
+        /// How many times `show samples` has drawn since the seed was set: its own stream's position.
+        var samplesShown = 0
         /// Every sweep's runs, for `plot loss runs=all`.
         var runs: [SweepRun] = []
         /// Predictions per split for the current model and data; emptied whenever either changes.

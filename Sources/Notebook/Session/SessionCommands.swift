@@ -12,6 +12,7 @@ extension Session {
         let seed = UInt64(arguments[SeedCommand.n])
         session.state.seed = seed
         session.state.random = RandomSource(seed: seed)
+        session.state.samplesShown = 0
         output.emit(.text("Seed \(seed): weights, shuffling, splits and dropout all draw from it from now on."))
     }
 
