@@ -78,6 +78,18 @@ import Testing
         #expect(sink.blocks.contains { if case .note(let t) = $0 { t.hasPrefix("Interrupted: kept the 1 finished run of 2") } else { false } })
     }
 
+    @Test func ctrlCBeforeAnyRunFinishesKeepsNothingAndIsNoError() throws {
+        let h = try SessionHarness()
+        try h.run(Self.setUp)
+        let before = state(h.session)
+        h.session.interruptRequested = { true }
+        let said = try h.run("sweep lr=0.01,0.1 epochs=5000 batch=16")
+        #expect(said == "Interrupted before the first run finished: nothing to keep. The model is as it was.")
+        #expect(h.session.state.runs.isEmpty)
+        let after = state(h.session)
+        #expect(after.weights == before.weights && after.random == before.random && after.history == before.history)
+    }
+
     @Test(arguments: [
         ("sweep lr=0.1", "give one setting two or more values"),
         ("sweep lr=0.01,0.1 batch=8,16", "one setting at a time: lr and batch"),

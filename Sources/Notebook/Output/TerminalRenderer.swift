@@ -71,11 +71,16 @@ public struct TerminalRenderer: Sendable {
     }
 
     /// One line: `Epoch 3/30 ━━━━━━━━━━╺━━━━━━━  412/797 · loss 0.2113 · ETA 2s`, fitted to the width.
+    /// `Epoch 3/30 ━━━━━━━━━━━━━━━ 400/800 · loss 0.2113 · ETA 1.50s`, shorter than the width: a
+    /// progress line that wraps cannot be redrawn in place. The bar shrinks first, then the detail.
     public func render(_ progress: Progress) -> String {
         let counter = "\(progress.done)/\(progress.total)"
         let eta = progress.secondsLeft.map { " · ETA " + formatDuration($0) } ?? ""
-        let tail = " \(counter) · \(progress.detail)\(eta)"
-        let barWidth = max(10, min(30, width - progress.label.count - tail.count - 3))
+        let brackets = unicode ? 0 : 2
+        let room = width - 1 - (progress.label.count + 1 + 10 + brackets + 1 + counter.count + 3 + eta.count)
+        let detail = progress.detail.count <= room ? progress.detail : room > 1 ? progress.detail.prefix(room - 1) + "…" : ""
+        let tail = " \(counter)\(detail.isEmpty ? "" : " · " + detail)\(eta)"
+        let barWidth = max(3, min(30, width - 1 - progress.label.count - 1 - brackets - tail.count))
         let filled = progress.total > 0 ? barWidth * progress.done / progress.total : 0
         let bar = unicode
             ? style(String(repeating: "━", count: filled), "32") + style(String(repeating: "━", count: barWidth - filled), "2")

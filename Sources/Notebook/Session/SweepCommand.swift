@@ -61,7 +61,8 @@ extension Session {
         if let failure = runner.slots.lazy.compactMap(\.failure).first { throw arguments.error(failure) }
         let finished = runner.slots.compactMap(\.result)
         guard !finished.isEmpty else {
-            throw arguments.error("interrupted before the first run finished: nothing to keep")
+            output.emit(.note("Interrupted before the first run finished: nothing to keep. The model is as it was."))
+            return
         }
         session.state.runs += finished.map(\.run)
         let setting = plans[0].setting
