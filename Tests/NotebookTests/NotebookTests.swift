@@ -94,7 +94,9 @@ import Testing
                 seen += 1
             }
         }
-        #expect(seen == 8)
+        #expect(seen == 12, "six notebooks in each language")
+        let names = { try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent($0).path).sorted() }
+        #expect(try names("notebooks/en") == names("notebooks/pt"), "every notebook in both languages")
     }
 
     @Test func longerFencesAndTildesNest() throws {

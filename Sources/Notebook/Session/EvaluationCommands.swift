@@ -118,7 +118,7 @@ extension Session {
 
     static let show = Command(spec: CommandSpec(
         "show", group: .evaluation,
-        summary: "draw digits with their true and predicted labels: samples, errors, or one image",
+        summary: "draw digits with their labels (samples, errors, one image) or what the network holds (weights, filters, activations)",
         usage: "show samples|errors [n=9] [on=test]  ·  show image INDEX  ·  show weights|filters [layer=1]  ·  "
             + "show activations INDEX [layer=1]  ·  … [to=FILE.svg]",
         example: "show errors n=9",

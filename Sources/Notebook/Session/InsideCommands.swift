@@ -127,7 +127,7 @@ extension Session {
 
     static let trace = Command(spec: CommandSpec(
         "trace", group: .training,
-        summary: "follow one batch forward and back: each layer's output, its spread, and the size of its gradients",
+        summary: "follow one batch forward and back: each layer's outputs and the size of its gradients",
         usage: "trace [batch=16] [to=FILE.svg]",
         example: "trace batch=16",
         options: [Inside.batch, fileOption]

@@ -23,9 +23,8 @@ struct SweepRun {
 extension Session {
     static let sweep = Command(spec: CommandSpec(
         "sweep", group: .training,
-        summary: "train a fresh copy of the model once per value of one setting, and compare the runs",
-        usage: "sweep lr=0.001,0.01,0.1,1 [epochs=10] [batch=32] [validation=X] [keep=best] [to=FILE.svg]"
-            + "  ·  any of " + Sweep.settings.map(\.spec.name).joined(separator: ", "),
+        summary: "train a fresh copy of the model per value of one setting (lr, momentum, batch, …) and compare",
+        usage: "sweep SETTING=V1,V2,… [epochs=10] [batch=32] [validation=X] [keep=best] [to=FILE.svg]",
         example: "sweep lr=0.001,0.01,0.1,1 epochs=10 validation=0.1",
         options: Sweep.settings.map(\.spec) + [Sweep.validation.spec, Sweep.shuffle.spec, Sweep.keep.spec,
                                                Sweep.parallel.spec, fileOption.spec]
@@ -183,7 +182,7 @@ enum Sweep {
             }
             var line = compiled.line
             for (other, values) in given where other.target == .compile {
-                line = replacing(other.spec.name, with: format(other === setting ? value : values[0]), in: line)
+                line = replacing(other.spec.name, with: format(other.spec.name == setting.spec.name ? value : values[0]), in: line)
             }
             let copy = try Session.copy(of: model, dropout: chosen(.dropout))
             let recompiled: Session.Compiled
@@ -273,8 +272,4 @@ extension Session {
         }
         return copy
     }
-}
-
-private extension Sweep.Setting {
-    static func === (a: Self, b: Self) -> Bool { a.spec.name == b.spec.name }
 }
