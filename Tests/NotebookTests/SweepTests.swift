@@ -108,6 +108,16 @@ import Testing
         #expect(h.session.state.runs.isEmpty)
     }
 
+    @Test func theCurvesGoToAnSVGFileWithValidationDashed() throws {
+        let h = try SessionHarness()
+        try h.run(Self.setUp)
+        let said = try h.run("sweep lr=0.01,0.1 epochs=2 batch=16 validation=0.2 to=runs.svg")
+        #expect(said.contains("Wrote runs.svg."))
+        let svg = try String(contentsOfFile: h.directory.path + "/runs.svg", encoding: .utf8)
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 4)
+        #expect(svg.components(separatedBy: "stroke-dasharray=\"6 4\" points").count - 1 == 2, "the two validation curves")
+    }
+
     @Test func dropoutNeedsADropoutLayer() throws {
         let h = try SessionHarness()
         try h.run("load idx .", "normalize", "build mlp 36-8-3", "compile")

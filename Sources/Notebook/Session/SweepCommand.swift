@@ -26,7 +26,7 @@ extension Session {
         summary: "train a fresh copy of the model per value of one setting (lr, momentum, batch, …) and compare",
         usage: "sweep SETTING=V1,V2,… [epochs=10] [batch=32] [validation=X] [keep=best] [to=FILE.svg]",
         example: "sweep lr=0.001,0.01,0.1,1 epochs=10 validation=0.1",
-        options: Sweep.settings.map(\.spec) + [Sweep.validation.spec, Sweep.shuffle.spec, Sweep.keep.spec,
+        options: Sweep.settings.map(\.spec) + [TrainCommand.validation.spec, TrainCommand.shuffle.spec, Sweep.keep.spec,
                                                Sweep.parallel.spec, fileOption.spec]
     )) { session, arguments, output in
         let data = try session.requireData(arguments)
@@ -34,13 +34,7 @@ extension Session {
         let compiled = try session.requireCompiled(arguments)
         try checkTargets(compiled, data.dataset.train, arguments)
         let plans = try Sweep.plans(arguments, session: session, model: model, compiled: compiled)
-        var (train, validation) = (data.dataset.train, data.validation)
-        if let fraction = arguments[Sweep.validation] {
-            if let split = data.split {
-                throw arguments.error("the data is already split (\(split.description)): drop validation=, or load the data again", at: Sweep.validation)
-            }
-            (train, validation) = train.split(validationFraction: fraction, method: .last, random: RandomSource(seed: 0))
-        }
+        let (train, validation) = try trainingSets(data, arguments)
         do {
             try Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random).checkCompatible(train)
         } catch let error as TrainingError {
@@ -49,7 +43,7 @@ extension Session {
         let test = data.dataset.test.count > 0 ? data.dataset.test : nil
         let atOnce = arguments[Sweep.parallel] ? min(ProcessInfo.processInfo.activeProcessorCount, plans.count) : 1
         let runner = SweepRunner(plans: plans, train: train, validation: validation, test: test,
-                                 augmentation: session.state.augmentation, shuffle: arguments[Sweep.shuffle],
+                                 augmentation: session.state.augmentation, shuffle: arguments[TrainCommand.shuffle],
                                  start: session.random.position)
         let started = DispatchTime.now()
         let interrupted = runner.run(atOnce: atOnce, interruptRequested: session.interruptRequested) { finished in
@@ -82,11 +76,7 @@ extension Session {
         session.state.model = best.model
         session.state.compiled = best.compiled
         session.state.predictionCache = [:]
-        let firstEpoch = session.history.count
-        session.state.history += best.run.history.map { record in
-            EpochRecord(epoch: firstEpoch + record.epoch, loss: record.loss, accuracy: record.accuracy,
-                        validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy, seconds: record.seconds)
-        }
+        session.appendHistory(best.run.history)
         session.state.random.position = best.randomPosition
         output.emit(.note("Kept \(best.run.label) (\(validation != nil ? "the highest validation accuracy" : "the lowest training loss")): it is now the model, compiled as it trained."))
     }
@@ -132,8 +122,6 @@ enum Sweep {
         counts("batch", .atLeast(1), default: 32, "images per gradient step", target: .batch),
         counts("early-stop", .atLeast(1), default: nil, "stop a run when the validation loss has not improved for N epochs", target: .earlyStop),
     ]
-    static let validation = Argument<Double?>("validation", .fraction, "hold out this last fraction (as Keras's validation_split)")
-    static let shuffle = Argument<Bool>("shuffle", default: true, "reshuffle the training set every epoch")
     static let keep = Argument<Keep>("keep", default: .none, "best: make the run with the best validation accuracy the model")
     static let parallel = Argument<Bool>("parallel", default: true, "train runs at once, one per core")
 

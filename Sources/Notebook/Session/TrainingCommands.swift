@@ -17,13 +17,9 @@ extension Session {
         try checkTargets(compiled, data.dataset.train, arguments)
         let (epochs, batchSize) = (arguments[TrainCommand.epochs], arguments[TrainCommand.batch])
         let earlyStopping = arguments[TrainCommand.earlyStop].map(EarlyStopping.init)
-        if arguments.has(TrainCommand.validation), let split = data.split {
-            throw arguments.error("the data is already split (\(split.description)): drop validation=, or load the data again", at: TrainCommand.validation)
-        }
         let trainer = Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random)
         session.state.predictionCache = [:]   // the weights are about to change
         let token = CancellationToken()
-        let firstEpoch = session.history.count
         let started = DispatchTime.now()
         var epochStarted = DispatchTime.now()
         var lastBatch = (epoch: 0, batch: 0)
@@ -43,11 +39,7 @@ extension Session {
                 output.emit(.text(epochLine(record, of: epochs)))
             }
         }
-        // validation= holds out the last fraction for this run only, as Keras's validation_split.
-        var (train, validation) = (data.dataset.train, data.validation)
-        if let fraction = arguments[TrainCommand.validation] {
-            (train, validation) = train.split(validationFraction: fraction, method: .last, random: session.random)
-        }
+        let (train, validation) = try trainingSets(data, arguments)
         let result: TrainingResult
         do {
             result = try trainer.fit(train, validation: validation, epochs: epochs, batchSize: batchSize,
@@ -59,10 +51,7 @@ extension Session {
             let undo = if case .diverged = error { ". The model is back where it was before this 'train'" } else { "" }
             throw arguments.error(error.description + undo)
         }
-        session.state.history += result.history.map { record in
-            EpochRecord(epoch: firstEpoch + record.epoch, loss: record.loss, accuracy: record.accuracy,
-                        validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy, seconds: record.seconds)
-        }
+        session.appendHistory(result.history)
         let total = formatDuration(seconds(since: started))
         switch result.ending {
         case .completed:
@@ -97,6 +86,16 @@ extension Session {
         output.emit(.fields([Field(split.name, String(format: "loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
     }
 
+    /// The training set and the validation set a run uses. `validation=` holds out the last fraction
+    /// for this run only, as Keras's `validation_split` (taking the last rows draws nothing).
+    static func trainingSets(_ data: LoadedData, _ arguments: Arguments) throws -> (train: LabeledData, validation: LabeledData?) {
+        guard let fraction = arguments[TrainCommand.validation] else { return (data.dataset.train, data.validation) }
+        if let split = data.split {
+            throw arguments.error("the data is already split (\(split.description)): drop validation=, or load the data again", at: TrainCommand.validation)
+        }
+        return data.dataset.train.split(validationFraction: fraction, method: .last, random: RandomSource(seed: 0))
+    }
+
     /// Keras's categorical losses want one-hot targets, the sparse ones class numbers.
     static func checkTargets(_ compiled: Compiled, _ data: LabeledData, _ arguments: Arguments) throws {
         if compiled.lossName.wantsOneHot == true && !data.oneHot {
@@ -122,7 +121,19 @@ func seconds(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }
 
-private enum TrainCommand {
+extension Session {
+    /// A run's epochs added to the history, numbered on from the epochs before them.
+    func appendHistory(_ records: [EpochRecord]) {
+        let before = history.count
+        state.history += records.map { record in
+            EpochRecord(epoch: before + record.epoch, loss: record.loss, accuracy: record.accuracy,
+                        validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy, seconds: record.seconds)
+        }
+    }
+}
+
+/// `train`'s options; `sweep` takes the same `validation=` and `shuffle=`.
+enum TrainCommand {
     static let epochs = Argument<Int>("epochs", .within(1...100_000), default: 1, "passes over the training set")
     static let batch = Argument<Int>("batch", .atLeast(1), default: 32, "images per gradient step")
     static let validation = Argument<Double?>("validation", .fraction, "hold out this last fraction for this run (as Keras's validation_split)")
