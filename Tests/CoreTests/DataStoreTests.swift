@@ -54,6 +54,16 @@ import Testing
         #expect(store.locate(fixture.info) == root.path + "/explicit")
     }
 
+    /// Recorded notebooks print where the data came from; that must not name this machine's folders.
+    @Test func displaysDirectoriesFromTheirRoots() {
+        let store = DataStore(environment: ["CADERNO_DATA": "/srv/data/", "HOME": "/home/ana"], workingDirectory: "/home/ana/study")
+        #expect(store.display("/srv/data/mnist") == "$CADERNO_DATA/mnist")
+        #expect(store.display("/home/ana/study/data/mnist") == "data/mnist")
+        #expect(store.display("/home/ana/.cache/caderno/mnist") == "~/.cache/caderno/mnist")
+        #expect(store.display("/srv/database/mnist") == "/srv/database/mnist")
+        #expect(DataStore(environment: ["CADERNO_DATA": ""], workingDirectory: "/w").display("/x/mnist") == "/x/mnist")
+    }
+
     @Test func xdgCacheAndInflatedFiles() throws {
         let fixture = try Fixture()
         let root = try TemporaryDirectory()

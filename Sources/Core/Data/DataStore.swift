@@ -44,6 +44,21 @@ public struct DataStore: Sendable {
         return directories
     }
 
+    /// `directory` as a reader should see it: under `$CADERNO_DATA`, the working directory or the
+    /// home directory it is written from there, so a recorded notebook reads the same on every machine.
+    public func display(_ directory: String) -> String {
+        let homes: [(String?, String)] = [
+            (environment["CADERNO_DATA"], "$CADERNO_DATA/"),
+            (workingDirectory, ""),
+            (environment["HOME"], "~/"),
+        ]
+        for case let (root?, shown) in homes where !root.isEmpty {
+            let prefix = root.hasSuffix("/") ? root : root + "/"
+            if directory.hasPrefix(prefix) { return shown + directory.dropFirst(prefix.count) }
+        }
+        return directory
+    }
+
     /// The first directory that holds every file of `info`, or nil.
     public func locate(_ info: DatasetInfo) -> String? {
         searchDirectories(for: info).first { directory in

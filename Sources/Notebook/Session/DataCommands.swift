@@ -69,7 +69,8 @@ extension Session {
         }
         session.data = LoadedData(dataset: dataset)
         let shape = dataset.train.sampleShape
-        output.emit(.text("Loaded \(title) from \(directory)"))
+        let shown = DataStore(environment: session.environment, workingDirectory: session.workingDirectory).display(directory)
+        output.emit(.text("Loaded \(title) from \(shown)"))
         output.emit(.fields([
             Field("training", "\(count(dataset.train.count)) images of \(shape.dropFirst().map(String.init).joined(separator: "×"))"),
             Field("test", "\(count(dataset.test.count)) images"),
