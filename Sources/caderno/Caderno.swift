@@ -38,7 +38,7 @@ struct Run: ParsableCommand {
             --check compares every cell's output with the output recorded in the file and shows a diff for \
             each that differs (exit status 1); --update writes fresh recordings into the file where they \
             differ or are missing. --export writes the replay as a notebook, Markdown, a web page or a \
-            Jupyter notebook.
+            Jupyter notebook. --params lists what -P can set.
             """
     )
 
@@ -56,6 +56,9 @@ struct Run: ParsableCommand {
 
     @Option(help: ArgumentHelp("Also write the replay to FILE: .nb, .md, .html or .ipynb.", valueName: "FILE"))
     var export: String?
+
+    @Flag(help: "List the notebook's parameters (what -P can set) and their defaults, then stop.")
+    var params = false
 
     @Flag(help: "Pause before each cell: Enter runs it, a command runs at once, 'continue' runs to the end, 'quit' leaves.")
     var step = false
@@ -76,6 +79,11 @@ struct Run: ParsableCommand {
             let parts = parameter.split(separator: "=", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }) { $1 }
+        if params {
+            let status = NotebookRunner().listParameters(file: notebook)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export, step: step)
         let status = NotebookRunner().run(file: notebook, overrides: overrides, options: options)
         if status != 0 { throw ExitCode(status) }

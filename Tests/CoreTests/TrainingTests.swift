@@ -32,6 +32,15 @@ let mnistDirectory = DataStore().locate(.mnist)
         }
         #expect(result.completed)
         #expect(events == 5 * 13)
+        // The progress bar's numbers are the epoch's running means, ending at what the epoch line says.
+        var reports: [BatchReport] = []
+        let more = try trainer.fit(Self.blobs(200, seed: 2), epochs: 1, batchSize: 16) { event in
+            if case .batchEnded(let report) = event { reports.append(report) }
+        }
+        #expect(reports.map(\.samples) == (1...13).map { min($0 * 16, 200) })
+        #expect(abs(reports.last!.meanLoss - more.history[0].loss) < 1e-12)
+        #expect(reports.last!.meanAccuracy == more.history[0].accuracy)
+        #expect(abs(reports[0].meanLoss - Double(reports[0].loss)) < 1e-6 && reports[1].meanLoss != Double(reports[1].loss))
         #expect(result.history.map(\.epoch) == [1, 2, 3, 4, 5])
         #expect(result.history.last!.loss < result.history.first!.loss)
         #expect(try #require(result.history.last!.validationAccuracy) > 0.95)
@@ -87,7 +96,9 @@ let mnistDirectory = DataStore().locate(.mnist)
         }
         #expect(!result.completed)
         #expect(completedBatches == 11)
-        #expect(result.history.count == 1)   // epoch 1 (8 batches) finished, epoch 2 stopped after 3
+        // Epoch 1 (8 batches) finished; epoch 2 stopped after 3, kept and marked.
+        #expect(result.history.map(\.interrupted) == [false, true])
+        #expect(result.history.map(\.epoch) == [1, 2])
         #expect(trainer.model.parameters.flatMap(\.value.scalars) == weightsAtCancel)
     }
 

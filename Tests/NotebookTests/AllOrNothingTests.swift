@@ -138,5 +138,12 @@ import Testing
         #expect(try h.run("train epochs=5 batch=8").contains("Interrupted in epoch 1, after batch 3"))
         #expect(h.session.model!.parameterValues() != before)
         #expect(h.session.transcript.last == "train epochs=5 batch=8")
+        // The partial epoch is history too, marked: "No training yet" would be untrue.
+        h.session.interruptRequested = { false }
+        let history = try h.run("history")
+        #expect(history.contains("1*") && history.contains("* interrupted by Ctrl-C"), "\(history)")
+        #expect(h.session.history.map(\.interrupted) == [true])
+        _ = try h.run("train epochs=1 batch=8")
+        #expect(h.session.history.map(\.epoch) == [1, 2] && h.session.history.map(\.interrupted) == [true, false])
     }
 }

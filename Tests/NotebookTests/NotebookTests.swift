@@ -116,7 +116,7 @@ import Testing
         TinyIDX.write(into: directory)
         let path = directory.write("test.nb", Data(text.utf8))
         var output = "", errors = ""
-        let sink = TerminalSink(renderer: TerminalRenderer(width: 80), showsProgress: false,
+        let sink = TerminalSink(renderer: TerminalRenderer(width: 80, wraps: false), showsProgress: false,
                                 standardOutput: { output += $0 }, standardError: { errors += $0 })
         let runner = NotebookRunner(session: Session(environment: [:], workingDirectory: directory.path), sink: sink)
         let status = runner.run(file: path, overrides: overrides)
@@ -159,6 +159,42 @@ import Testing
         let (status, _, errors) = try replay(notebook, overrides: ["epoch": "1"])
         #expect(status == 1)
         #expect(errors == "error: DIR/test.nb has no parameter 'epoch' (did you mean 'epochs'?)\n")
+    }
+
+    /// `-P lr=abc` is refused before anything runs, by the kind of the parameter's default.
+    @Test func parametersAreCheckedAgainstTheirDefaults() throws {
+        let (status, output, errors) = try replay(notebook, overrides: ["epochs": "two"])
+        #expect(status == 1 && output.isEmpty)
+        #expect(errors == "error: -P epochs=two: this parameter is a whole number (its default is 2), got 'two'\n")
+        #expect(NotebookDocument.parameterProblem("0.1", default: "0.01") == nil)
+        #expect(NotebookDocument.parameterProblem("1", default: "0.01") == nil, "a whole number is a number")
+        #expect(NotebookDocument.parameterProblem("0.5", default: "3") != nil)
+        #expect(NotebookDocument.parameterProblem("yes", default: "true") != nil)
+        #expect(NotebookDocument.parameterProblem("anything", default: "sgd") == nil)
+    }
+
+    /// Prose can name a parameter too, so -P epochs=1 does not leave "two passes" in the text.
+    @Test func proseTakesParameters() throws {
+        let text = "---\nparams:\n  epochs: 2\n---\n${epochs} passes; `${other}` stays.\n\n```caderno\nseed 1\n```\n"
+        #expect(try replay(text).output.hasPrefix("2 passes; `${other}` stays."))
+        #expect(try replay(text, overrides: ["epochs": "7"]).output.hasPrefix("7 passes"))
+    }
+
+    @Test func listsItsParameters() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.write("p.nb", Data("---\nparams:\n  lr: 0.01\n  epochs: 3\n---\nText.\n".utf8))
+        var output = ""
+        let sink = TerminalSink(renderer: TerminalRenderer(width: 80, wraps: false), showsProgress: false, standardOutput: { output += $0 }, standardError: { _ in })
+        #expect(NotebookRunner(sink: sink).listParameters(file: path) == 0)
+        #expect(output.hasPrefix("parameter   default   takes\n──"))
+        #expect(output.contains("epochs      3         a whole number\nlr          0.01      a number\n"))
+        var errors = ""
+        let failing = TerminalSink(renderer: TerminalRenderer(width: 80, wraps: false), showsProgress: false, standardOutput: { _ in }, standardError: { errors += $0 })
+        #expect(NotebookRunner(sink: failing).listParameters(file: directory.path) == 1)
+        #expect(errors == "error: cannot read \(directory.path): it is a folder, not a file\n")
+        errors = ""
+        #expect(NotebookRunner(sink: failing).listParameters(file: directory.path + "/none.nb") == 1)
+        #expect(errors == "error: cannot read \(directory.path)/none.nb: no such file\n")
     }
 
     @Test func theFirstErrorStopsWithFileAndLine() throws {

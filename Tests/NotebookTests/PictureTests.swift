@@ -57,6 +57,19 @@ import Testing
         #expect(half.contains("\u{1B}[31m"), "a wrong prediction in red")
     }
 
+    /// `show errors n=9` at 110×45 used to be 48 rows: its top scrolled away. It now fits, at half size.
+    @Test func imageGridsFitTheScreensHeight() {
+        let digit = ImageGrid.Image(width: 28, height: 28, pixels: (0..<784).map { Float($0 % 28) / 27 },
+                                    caption: "true 3 · predicted 5 (87%)", correct: false)
+        let grid = ImageGrid(title: "Errors", columns: 10, images: Array(repeating: digit, count: 9))
+        let tall = TerminalRenderer(width: 110).render(.images(grid)).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(tall.count >= 45)
+        let fitted = TerminalRenderer(width: 110, height: 45).render(.images(grid)).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(fitted.count < 44, "\(fitted.count) rows")
+        #expect(fitted.filter { $0.contains("true 3") }.count == tall.filter { $0.contains("true 3") }.count, "the same rows of images")
+        #expect(TerminalRenderer(width: 110, height: 100).render(.images(grid)).split(separator: "\n", omittingEmptySubsequences: false).count == tall.count)
+    }
+
     @Test(arguments: ["chart", "heatmap", "bars", "images"])
     func svgDocumentsAreWellFormed(_ kind: String) throws {
         let block: Block = switch kind {

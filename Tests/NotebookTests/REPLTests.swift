@@ -107,6 +107,52 @@ extension BinaryTests {
         #expect(second.waitFor("Seed 31:", after: mark))
     }
 
+    /// Ctrl-R searches as readline does: `(reverse-i-search)`query': match`; Ctrl-R again goes
+    /// further back; Enter runs the match.
+    @Test func ctrlRSearchesTheHistoryAsReadlineDoes() throws {
+        let terminal = try PseudoTerminal(environment: environment)
+        #expect(terminal.waitFor("caderno> "))
+        for seed in [41, 42, 43] {
+            let mark = terminal.end
+            terminal.type("seed \(seed)\r")
+            #expect(terminal.waitFor("Seed \(seed):", after: mark))
+        }
+        #expect(terminal.waitFor("caderno> ", after: terminal.screen.range(of: "Seed 43:")!.upperBound))
+        Thread.sleep(forTimeInterval: 0.3)   // libedit takes the terminal out of cooked mode (see above)
+        var mark = terminal.end
+        terminal.type("\u{12}ed 4")
+        #expect(terminal.waitFor("(reverse-i-search)`ed 4': seed 43", after: mark), "\(terminal.screen[mark...].debugDescription)")
+        mark = terminal.end
+        terminal.type("\u{12}")
+        #expect(terminal.waitFor("(reverse-i-search)`ed 4': seed 42", after: mark))
+        mark = terminal.end
+        terminal.type("x")
+        #expect(terminal.waitFor("(failed reverse-i-search)`ed 4x': seed 42", after: mark))
+        mark = terminal.end
+        terminal.type("\u{7F}")   // undoes the x, not the Ctrl-R before it
+        #expect(terminal.waitFor("(reverse-i-search)`ed 4': seed 42", after: mark))
+        mark = terminal.end
+        terminal.type("\r")
+        #expect(terminal.waitFor("Seed 42:", after: mark))
+        #expect(!terminal.screen.contains("bck:"))
+        terminal.type("quit\r")
+        #expect(terminal.exitStatus() == 0)
+    }
+
+    /// At 60 columns nothing the REPL prints runs past the edge (the terminal would break words).
+    @Test func helpFitsSixtyColumns() throws {
+        let terminal = try PseudoTerminal(environment: environment, columns: 60)
+        #expect(terminal.waitFor("caderno> "))
+        let mark = terminal.end
+        terminal.type("help compile\r")
+        #expect(terminal.waitFor("what training minimises", after: mark))
+        terminal.type("quit\r")
+        #expect(terminal.exitStatus() == 0)
+        let lines = terminal.screen[mark...].replacingOccurrences(of: "\r", with: "").split(separator: "\n")
+        #expect(lines.allSatisfy { $0.count <= 60 }, "\(lines.filter { $0.count > 60 })")
+        #expect(lines.contains { $0.hasPrefix("  default  0.01 for sgd, 0.001 for adam") })
+    }
+
     /// `run --step`: a pause before each cell; commands typed there run in the same session;
     /// Ctrl-C stops a cell's training and comes back to the pause; `continue` runs to the end.
     @Test func stepModePausesBeforeEachCell() throws {

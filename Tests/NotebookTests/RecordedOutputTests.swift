@@ -92,7 +92,7 @@ import Testing
 
     func runner(_ directory: TemporaryDirectory) -> (NotebookRunner, () -> (String, String)) {
         var output = "", errors = ""
-        let sink = TerminalSink(renderer: TerminalRenderer(width: 80), showsProgress: false,
+        let sink = TerminalSink(renderer: TerminalRenderer(width: 80, wraps: false), showsProgress: false,
                                 standardOutput: { output += $0 }, standardError: { errors += $0 })
         return (NotebookRunner(session: Session(environment: [:], workingDirectory: directory.path), sink: sink),
                 { (output.replacingOccurrences(of: directory.path, with: "DIR"), errors.replacingOccurrences(of: directory.path, with: "DIR")) })
@@ -214,7 +214,7 @@ import Testing
         #expect(document.cells.count == 10 && document.cells.allSatisfy { $0.output != nil })
 
         var output = "", errors = ""
-        let sink = TerminalSink(renderer: TerminalRenderer(width: 80), showsProgress: false,
+        let sink = TerminalSink(renderer: TerminalRenderer(width: 80, wraps: false), showsProgress: false,
                                 standardOutput: { output += $0 }, standardError: { errors += $0 })
         let runner = NotebookRunner(session: Session(environment: [:], workingDirectory: directory.path), sink: sink)
         #expect(runner.run(file: directory.path + "/study.nb", options: .init(mode: .check)) == 0, "\(errors)")

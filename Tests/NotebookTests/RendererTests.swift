@@ -64,6 +64,40 @@ import Testing
         #expect(quiet.isEmpty, "no progress when the output is not a terminal")
     }
 
+    /// Without colour the bar's done and to-do parts differ in shape (one colour cannot tell them apart).
+    @Test func progressBarWithoutColour() {
+        let progress = Progress(label: "Epoch 1/2", done: 1, total: 2, detail: "", secondsLeft: nil)
+        let plain = TerminalRenderer(width: 60, color: false).render(progress)
+        #expect(plain.contains("━━━━━━━━━━━━━━━───────────────"), "\(plain)")
+        #expect(TerminalRenderer(width: 60, color: true).render(progress).contains("\u{1B}[2m━━━"))
+    }
+
+    /// Messages fold at spaces; a line in columns continues under its last column.
+    @Test func textFoldsAtWordsWithAHangingIndent() {
+        let narrow = TerminalRenderer(width: 30)
+        let message = "Compiled: Adam (lr 0.001) · loss cross-entropy of the predicted probabilities."
+        let folded = narrow.render(.text(message)).split(separator: "\n").map(String.init)
+        #expect(folded.allSatisfy { $0.count <= 30 }, "\(folded)")
+        #expect(folded.joined(separator: " ") == message, "words are not cut")
+        let listed = narrow.render(.text("  train    fit the compiled model on the training set")).split(separator: "\n")
+        #expect(listed == ["  train    fit the compiled", "           model on the", "           training set"])
+        #expect(TerminalRenderer(width: 30, wraps: false).render(.text(message)) == message)
+        #expect(narrow.render(.fields([Field("loss", "0.2113 · accuracy 0.9391 · over 10,000 images")])) ==
+                "loss  0.2113 · accuracy 0.9391\n      · over 10,000 images")
+        let error = narrow.errorText("error: no such file: /a/rather/long/path/to/a/model.safetensors\n  load x\n       ^")
+        #expect(error.split(separator: "\n").allSatisfy { $0.count <= 30 })
+        #expect(error.hasSuffix("\n  load x\n       ^"), "the caret stays under its token")
+    }
+
+    @Test func tablesFoldTheirLastColumn() {
+        let help = Table(headers: ["option", "value", "default", ""],
+                         rows: [["lr", "X", "0.01", "the learning rate: how far each step goes along the gradient"]])
+        let lines = TerminalRenderer(width: 60).render(help).split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.count <= 60 }, "\(lines)")
+        #expect(lines.count == 4 && lines[0].hasSuffix("default"), "one header line, the row on two")
+        #expect(lines[3].hasPrefix(String(repeating: " ", count: 26)) && lines[3].hasSuffix("gradient"))
+    }
+
     @Test func durations() {
         #expect(formatDuration(0.414) == "0.41s")
         #expect(formatDuration(42) == "42s")

@@ -56,7 +56,7 @@ final class SessionHarness {
     func run(_ lines: [String]) throws -> String {
         let sink = RecordingSink()
         for line in lines { try session.execute(line, output: sink) }
-        let renderer = TerminalRenderer()
+        let renderer = TerminalRenderer(wraps: false)
         return sink.blocks.map(renderer.render).joined(separator: "\n")
     }
 

@@ -73,7 +73,7 @@ public struct DataStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         } catch {
-            throw Error(description: "cannot create \(target): \((error as NSError).localizedDescription)")
+            throw Error(description: "cannot create \(target): \(FileProblem(error))")
         }
         for file in info.files where Self.existingFile(file.name, in: target) == nil {
             try download(file, of: info, into: target, progress: progress)
@@ -100,7 +100,7 @@ public struct DataStore: Sendable {
                     continue
                 }
                 guard rename(temporary, directory + "/" + file.name) == 0 else {
-                    throw Error(description: "cannot move the download into \(directory): \(String(cString: strerror(errno)))")
+                    throw Error(description: "cannot move the download into \(directory): \(FileProblem.words(errno: errno))")
                 }
                 return
             } catch let error as Downloader.Error {

@@ -58,7 +58,7 @@ enum Downloader {
                 received += data.count
                 progress(received, expected)
             } catch {
-                failure = "cannot write: \(error.localizedDescription)"
+                failure = "cannot write: \(FileProblem(error))"
                 dataTask.cancel()
             }
         }

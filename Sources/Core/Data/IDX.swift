@@ -55,7 +55,7 @@ public struct IDXFile: Equatable, Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw Error(file: path, reason: "cannot be read (\((error as NSError).localizedDescription))")
+            throw Error(file: path, reason: "cannot be read: \(FileProblem(error))")
         }
         try self.init(data: data, name: path)
     }

@@ -16,14 +16,16 @@ public enum AtomicFile {
         let name = (path as NSString).lastPathComponent
         var template = Array((folder + "/." + name + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }   // O_CREAT|O_EXCL, mode 0600
-        guard descriptor >= 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            throw Error(path: path, reason: errno == ENOENT || errno == ENOTDIR ? "there is no folder \(folder)" : FileProblem.words(errno: errno))
+        }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var failure: String?
         defer {
             if failure != nil { unlink(temporary) }
         }
         func fail(_ what: String) -> Error {
-            let reason = "\(what): \(String(cString: strerror(errno)))"
+            let reason = "\(what): \(FileProblem.words(errno: errno))"
             failure = reason
             return Error(path: path, reason: reason)
         }

@@ -77,7 +77,7 @@ public struct SafeTensors: Sendable {
         guard !isFolder.boolValue else { throw fail("this is a folder, not a file") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw fail("cannot read it (\(String(cString: strerror(errno))))")
+            throw fail("cannot read it: \(FileProblem(error))")
         }
         return try decode(data, file: path)
     }

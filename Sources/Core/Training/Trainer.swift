@@ -9,19 +9,42 @@ public struct EpochRecord: Sendable, Equatable {
     public let validationLoss: Double?
     public let validationAccuracy: Double?
     public let seconds: Double
+    /// Ctrl-C stopped this epoch part-way: loss and accuracy are over the batches it took.
+    public let interrupted: Bool
 
-    public init(epoch: Int, loss: Double, accuracy: Double, validationLoss: Double?, validationAccuracy: Double?, seconds: Double) {
+    public init(epoch: Int, loss: Double, accuracy: Double, validationLoss: Double?, validationAccuracy: Double?, seconds: Double,
+                interrupted: Bool = false) {
         self.epoch = epoch
         self.loss = loss
         self.accuracy = accuracy
         self.validationLoss = validationLoss
         self.validationAccuracy = validationAccuracy
         self.seconds = seconds
+        self.interrupted = interrupted
+    }
+
+    /// The same record, numbered `epoch`.
+    public func renumbered(_ epoch: Int) -> EpochRecord {
+        EpochRecord(epoch: epoch, loss: loss, accuracy: accuracy, validationLoss: validationLoss,
+                    validationAccuracy: validationAccuracy, seconds: seconds, interrupted: interrupted)
     }
 }
 
+/// Where an epoch stands after a batch: the means so far are what Keras's progress bar shows.
+public struct BatchReport: Sendable, Equatable {
+    public let epoch: Int
+    public let batch: Int
+    public let batches: Int
+    /// This batch's loss alone.
+    public let loss: Float
+    /// Mean loss and accuracy over the epoch's samples so far.
+    public let meanLoss: Double
+    public let meanAccuracy: Double
+    public let samples: Int
+}
+
 public enum TrainingEvent: Sendable {
-    case batchEnded(epoch: Int, batch: Int, batches: Int, loss: Float)
+    case batchEnded(BatchReport)
     case epochEnded(EpochRecord)
 }
 
@@ -119,7 +142,16 @@ public final class Trainer {
             let order = shuffle ? random.permutation(data.count) : Array(0..<data.count)
             var lossSum: Double = 0, correct = 0, seen = 0
             for batch in 0..<batches {
-                if cancellation?.isCancelled == true { return TrainingResult(history: history, ending: .cancelled) }
+                if cancellation?.isCancelled == true {
+                    // The batches this epoch took count: the history keeps them, marked.
+                    if seen > 0 {
+                        history.append(EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                                   validationLoss: nil, validationAccuracy: nil,
+                                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9,
+                                                   interrupted: true))
+                    }
+                    return TrainingResult(history: history, ending: .cancelled)
+                }
                 let rows = order[batch * batchSize ..< min((batch + 1) * batchSize, data.count)]
                 var inputs = data.inputs.gatherRows(rows)
                 if let augmentation, let augmentationRandom { augmentation.apply(to: &inputs, random: augmentationRandom) }
@@ -133,7 +165,8 @@ public final class Trainer {
                 lossSum += Double(batchLoss) * Double(rows.count)
                 correct += zip(output.argmaxPerRow(), rows).filter { $0 == data.labels[$1] }.count
                 seen += rows.count
-                onEvent(.batchEnded(epoch: epoch, batch: batch + 1, batches: batches, loss: batchLoss))
+                onEvent(.batchEnded(BatchReport(epoch: epoch, batch: batch + 1, batches: batches, loss: batchLoss,
+                                                meanLoss: lossSum / Double(seen), meanAccuracy: Double(correct) / Double(seen), samples: seen)))
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             let scored = validation.map { evaluate($0) }

@@ -9,6 +9,11 @@ public enum Parser {
         let source = try substitute(line, parameters: parameters)
         let chunks = try split(source)
         guard let first = chunks.first else { return nil }
+        // `?` is `help`, as in IPython: `?`, `? train`.
+        if first.text == "?" && !first.quoted {
+            let arguments = try chunks.dropFirst().map { try argument($0, in: source) }
+            return ParsedCommand(source: source, name: "help", nameRange: first.range, arguments: arguments)
+        }
         guard first.quoted == false, first.text.first?.isLetter == true,
               first.text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw CommandError("a command starts with its name, e.g. 'load mnist'", source: source, range: first.range)
@@ -41,6 +46,14 @@ public enum Parser {
             rest = rest[rest.index(after: close)...]
         }
         return result + rest
+    }
+
+    /// `${name}` replaced wherever `name` is a parameter; anything else (prose showing the syntax) stays.
+    static func substituteKnown(_ text: String, parameters: [String: String]) -> String {
+        guard text.contains("${") else { return text }
+        var result = text
+        for (name, value) in parameters { result = result.replacingOccurrences(of: "${\(name)}", with: value) }
+        return result
     }
 
     // MARK: - Splitting into chunks

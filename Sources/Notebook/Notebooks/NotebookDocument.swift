@@ -243,3 +243,30 @@ struct Fence {
         return trimmed.count >= marker.count && trimmed.allSatisfy { $0 == marker.first }
     }
 }
+
+extension NotebookDocument {
+    /// What a parameter's default makes it: a whole number, a number, true/false, or any text.
+    public enum ParameterKind: String, Sendable {
+        case wholeNumber = "a whole number", number = "a number", boolean = "true or false", text = "text"
+
+        public init(default value: String) {
+            self = Int(value) != nil ? .wholeNumber : Double(value) != nil ? .number : ["true", "false"].contains(value) ? .boolean : .text
+        }
+
+        func accepts(_ value: String) -> Bool {
+            switch self {
+            case .wholeNumber: Int(value) != nil
+            case .number: Double(value).map(\.isFinite) ?? false
+            case .boolean: ["true", "false"].contains(value)
+            case .text: true
+            }
+        }
+    }
+
+    /// Why `value` cannot replace a parameter whose default is `defaultValue` (nil: it can), so
+    /// `-P lr=abc` is refused before anything runs rather than failing in the middle of the notebook.
+    public static func parameterProblem(_ value: String, default defaultValue: String) -> String? {
+        let kind = ParameterKind(default: defaultValue)
+        return kind.accepts(value) ? nil : "this parameter is \(kind.rawValue) (its default is \(defaultValue)), got '\(value)'"
+    }
+}

@@ -33,25 +33,48 @@ public final class NotebookRunner {
         self.terminal = sink
     }
 
-    /// Reads and replays `path`; `overrides` replace parameter defaults. Returns the exit status.
-    public func run(file path: String, overrides: [String: String] = [:], options: Options = Options()) -> Int32 {
-        let document: NotebookDocument
+    /// The notebook at `path`, or nil after saying why it cannot be read.
+    private func read(_ path: String) -> NotebookDocument? {
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            document = try NotebookDocument.parse(text)
+            return try NotebookDocument.parse(text)
         } catch let error as NotebookDocument.SyntaxError {
             terminal.error("\(path):\(error.description)")
-            return 1
         } catch {
-            terminal.error("error: cannot read \(path): \((error as NSError).localizedDescription)")
-            return 1
+            terminal.error("error: cannot read \(path): \(FileProblem(error))")
         }
+        return nil
+    }
+
+    /// `caderno run FILE --params`: what -P can set, with each default and its kind.
+    public func listParameters(file path: String) -> Int32 {
+        guard let document = read(path) else { return 1 }
+        guard !document.parameters.isEmpty else {
+            terminal.emit(.note("\((path as NSString).lastPathComponent) has no parameters."))
+            return 0
+        }
+        terminal.emit(.table(Table(headers: ["parameter", "default", "takes"], rows: document.parameters.sorted { $0.key < $1.key }.map {
+            [$0.key, $0.value, NotebookDocument.ParameterKind(default: $0.value).rawValue]
+        })))
+        terminal.emit(.note("Set one with -P, e.g. caderno run \(path) -P \(document.parameters.keys.sorted()[0])=\(document.parameters.sorted { $0.key < $1.key }[0].value)"))
+        return 0
+    }
+
+    /// Reads and replays `path`; `overrides` replace parameter defaults. Returns the exit status.
+    public func run(file path: String, overrides: [String: String] = [:], options: Options = Options()) -> Int32 {
+        guard let document = read(path) else { return 1 }
         if let unknown = overrides.keys.sorted().first(where: { document.parameters[$0] == nil }) {
             let known = document.parameters.keys.sorted()
             let hint = suggestion(for: unknown, among: known).map { " (did you mean '\($0)'?)" }
                 ?? (known.isEmpty ? " (it has none)" : " (it has \(known.joined(separator: ", ")))")
             terminal.error("error: \(path) has no parameter '\(unknown)'\(hint)")
             return 1
+        }
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            if let problem = NotebookDocument.parameterProblem(value, default: document.parameters[name]!) {
+                terminal.error("error: -P \(name)=\(value): \(problem)")
+                return 1
+            }
         }
         if options.mode != .replay, !overrides.isEmpty,
            let recorded = document.cells.first(where: { $0.output != nil && $0.options["output"] != "ignore" }) {
@@ -165,7 +188,9 @@ public final class NotebookRunner {
         for part in document.parts {
             switch part {
             case .cell: cells += 1
-            case .prose(let lines) where cells == index && !lines.allSatisfy(\.isBlank): result.append(lines.map(\.text))
+            case .prose(let lines) where cells == index && !lines.allSatisfy(\.isBlank):
+                // `${epochs}` in prose too, so "-P epochs=1" does not leave "thirty passes" in the text.
+                result.append(lines.map { Parser.substituteKnown($0.text, parameters: session.parameters) })
             case .prose: break
             }
             if cells > index { break }

@@ -83,7 +83,7 @@ extension RunRecord.Cell {
 
 extension RunRecord {
     /// How recorded outputs are drawn: 80 columns, Unicode, no colour.
-    public static let recordingRenderer = TerminalRenderer(width: 80, color: false, unicode: true)
+    public static let recordingRenderer = TerminalRenderer(width: 80, color: false, unicode: true, wraps: false)
 }
 
 /// Sends each event to several sinks (the terminal and a recorder, say).

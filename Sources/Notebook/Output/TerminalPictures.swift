@@ -118,7 +118,19 @@ extension TerminalRenderer {
     // MARK: - Images
 
     func render(_ grid: ImageGrid) -> String {
-        guard let first = grid.images.first else { return style(grid.title, "1") + "\n(no images)" }
+        guard grid.images.first != nil else { return style(grid.title, "1") + "\n(no images)" }
+        // Taller than the screen, its top rows would scroll away: draw the images at half size.
+        let full = renderFull(grid)
+        guard let height, full.count >= height - 1, grid.images.allSatisfy({ $0.width >= 16 && $0.height >= 16 }) else {
+            return full.joined(separator: "\n")
+        }
+        var halved = grid
+        halved.images = grid.images.map(\.halved)
+        return renderFull(halved).joined(separator: "\n")
+    }
+
+    private func renderFull(_ grid: ImageGrid) -> [String] {
+        let first = grid.images[0]
         // A 3×3 kernel drawn one character a pixel is too small to read: repeat each pixel.
         let scale = first.width < 8 ? (8 + first.width - 1) / first.width : 1
         let drawnWidth = first.width * scale
@@ -146,7 +158,7 @@ extension TerminalRenderer {
             }.joined())
             lines.append("")
         }
-        return lines.dropLast().joined(separator: "\n")
+        return Array(lines.dropLast())
     }
 
     /// Two pixel rows per text line: the upper half block in the top pixel's colour over the
@@ -249,4 +261,18 @@ func axisNumber(_ x: Double) -> String {
     if x == x.rounded() && abs(x) < 100_000 { return String(Int(x)) }
     if abs(x) >= 0.01 && abs(x) < 100_000 { return String(format: "%.2f", x) }
     return String(format: "%.1e", x)
+}
+
+extension ImageGrid.Image {
+    /// Each 2×2 block of pixels averaged into one.
+    var halved: ImageGrid.Image {
+        let (w, h) = (width / 2, height / 2)
+        let pixels = (0..<h).flatMap { row in
+            (0..<w).map { column in
+                let at = { (r: Int, c: Int) in self.pixels[(2 * row + r) * self.width + 2 * column + c] }
+                return (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) / 4
+            }
+        }
+        return ImageGrid.Image(width: w, height: h, pixels: pixels, caption: caption, correct: correct)
+    }
 }

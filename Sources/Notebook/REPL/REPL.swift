@@ -25,7 +25,7 @@ public final class REPL {
             return runPiped(keepGoing: true)
         }
         session.interruptRequested = { caderno_take_interrupt() != 0 }
-        sink.write("Caderno — type 'help' for the commands, Tab to complete, Ctrl-D to leave.\n")
+        sink.write(sink.renderer.wrap("Caderno — type 'help' for the commands, Tab to complete, Ctrl-D to leave.") + "\n")
         while !session.wantsToQuit {
             switch editor.read() {
             case .endOfInput:
@@ -37,6 +37,7 @@ public final class REPL {
                 editor.remember(line)
                 _ = caderno_take_interrupt()   // a Ctrl-C typed before Enter does not stop what comes next
                 execute(line)
+                if session.takeClearScreen() { sink.write("\u{1B}[H\u{1B}[2J\u{1B}[3J") }
             }
         }
         return 0
@@ -47,7 +48,9 @@ public final class REPL {
         while !session.wantsToQuit, let line = readLine() {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             sink.handle(.command(line, shown: true))
-            if !execute(line) {
+            let succeeded = execute(line)
+            _ = session.takeClearScreen()   // a transcript is not a screen
+            if !succeeded {
                 failed = true
                 if !keepGoing { return 1 }
             }

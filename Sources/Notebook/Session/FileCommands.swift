@@ -39,6 +39,7 @@ extension Session {
         } catch {
             throw arguments.error("\(error)", at: SaveCommand.file)
         }
+        session.state.savedHistoryCount = session.history.count
         output.emit(.text("Saved the model to \(file): \(count(model.parameterCount)) parameters in \(count(model.parameters.count)) tensors"
                           + (withOptimizer ? ", with the optimizer's state and the random streams: training can go on exactly from here." : ".")))
     }

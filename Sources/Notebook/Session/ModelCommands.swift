@@ -11,10 +11,12 @@ extension Session {
         positionals: [BuildCommand.kind, BuildCommand.sizes, BuildCommand.shape],
         options: [BuildCommand.activation, BuildCommand.dropout, BuildCommand.initializer, BuildCommand.output]
     )) { session, arguments, output in
+        let discarded = session.discardedModelNote
         if arguments[BuildCommand.kind] == .input {
             let shape = arguments[BuildCommand.shape].shape
             session.modelChanged(try Sequential(inputShape: shape))
             output.emit(.text("Input: \(kerasShape(shape)). Add layers with 'add', e.g. add flatten, add dense 128 activation=relu."))
+            if let discarded { output.emit(.note(discarded)) }
             return
         }
         let sizes = arguments[BuildCommand.sizes].sizes
@@ -40,6 +42,7 @@ extension Session {
         let model = try Session.model(from: ModelConfiguration(input: [sizes[0]], layers: layers), random: session.random)
         session.modelChanged(model)
         output.emit(.text(describeLayers(model)))
+        if let discarded { output.emit(.note(discarded)) }
     }
 
     static let add = Command(spec: CommandSpec(

@@ -39,6 +39,8 @@ enum ModelFile {
         var val_loss: Double?
         var val_accuracy: Double?
         var seconds: Double
+        /// Present (true) only for an epoch Ctrl-C cut short.
+        var interrupted: Bool?
     }
 
     /// The random streams' positions, so training goes on drawing what it would have drawn.
@@ -82,7 +84,7 @@ enum ModelFile {
                         "preprocessing": json(preprocessing),
                         "history": json(session.history.map {
                             Epoch(epoch: $0.epoch, loss: $0.loss, accuracy: $0.accuracy, val_loss: $0.validationLoss,
-                                  val_accuracy: $0.validationAccuracy, seconds: $0.seconds) })]
+                                  val_accuracy: $0.validationAccuracy, seconds: $0.seconds, interrupted: $0.interrupted ? true : nil) })]
         if let data {
             metadata["classes"] = json(data.dataset.classNames)
             metadata["dataset"] = data.dataset.name
@@ -152,7 +154,7 @@ enum ModelFile {
         }
         let history = (try decoded("history", as: [Epoch].self) ?? []).map {
             EpochRecord(epoch: $0.epoch, loss: $0.loss, accuracy: $0.accuracy, validationLoss: $0.val_loss,
-                        validationAccuracy: $0.val_accuracy, seconds: $0.seconds)
+                        validationAccuracy: $0.val_accuracy, seconds: $0.seconds, interrupted: $0.interrupted ?? false)
         }
         return Contents(model: model, preprocessing: try decoded("preprocessing", as: Preprocessing.self),
                         classes: try decoded("classes", as: [String].self), compileLine: file.metadata["compile"],

@@ -59,6 +59,11 @@ public final class Session {
         /// Commands that change nothing and show nothing of the work (help, history) are left out.
         var log: [RunRecord.Cell] = []
         var wantsToQuit = false
+        /// The history's length when the model was last saved: a `build` after more training
+        /// discards work, and says so.
+        var savedHistoryCount: Int?
+        /// Set by `clear`; the REPL clears a terminal and resets it.
+        var wantsClearScreen = false
     }
 
     var state = State()
@@ -142,6 +147,12 @@ public final class Session {
     public var transcript: [String] { state.log.flatMap(\.commands) }
     public var wantsToQuit: Bool { state.wantsToQuit }
 
+    /// Whether `clear` asked for the screen to be cleared since the last call (which resets it).
+    public func takeClearScreen() -> Bool {
+        defer { state.wantsClearScreen = false }
+        return state.wantsClearScreen
+    }
+
     // MARK: - What commands need before they can run
 
     func requireData(_ arguments: Arguments) throws -> LoadedData {
@@ -163,10 +174,21 @@ public final class Session {
     /// The model changed: its optimizer and history belong to the old one.
     func modelChanged(_ model: Sequential) {
         state.model = model
+        state.savedHistoryCount = nil
         state.modelPreprocessing = nil
         state.predictionCache = [:]
         state.compiled = nil
         state.history = []
+    }
+}
+
+extension Session {
+    /// What replacing the model now throws away — nil when it is untrained or saved since it trained.
+    var discardedModelNote: String? {
+        guard state.model != nil, let last = history.last, state.savedHistoryCount != history.count else { return nil }
+        let score = last.validationAccuracy.map { ", val_accuracy \(percent($0))" } ?? ", accuracy \(percent(last.accuracy))"
+        return "The model trained before (\(history.count) epoch\(history.count == 1 ? "" : "s")\(score)) is replaced and its weights are gone. "
+            + "To keep a model, save it before building the next: save model \(suggestedModelName()).safetensors"
     }
 }
 

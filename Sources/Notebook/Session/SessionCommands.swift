@@ -1,7 +1,7 @@
 import Core
 
 extension Session {
-    static let sessionCommands: [Command] = [seedCommand, historyCommand, help, quit]
+    static let sessionCommands: [Command] = [seedCommand, historyCommand, help, clear, quit]
 
     static let seedCommand = Command(spec: CommandSpec(
         "seed", group: .session,
@@ -33,19 +33,21 @@ extension Session {
         }
         let hasValidation = session.history.contains { $0.validationLoss != nil }
         let rows = session.history.map { record in
-            [String(record.epoch), String(format: "%.4f", record.loss), String(format: "%.4f", record.accuracy)]
+            [String(record.epoch) + (record.interrupted ? "*" : ""), String(format: "%.4f", record.loss), String(format: "%.4f", record.accuracy)]
                 + (hasValidation ? [record.validationLoss.map { String(format: "%.4f", $0) } ?? "",
                                     record.validationAccuracy.map { String(format: "%.4f", $0) } ?? ""] : [])
                 + [formatDuration(record.seconds)]
         }
         let headers = ["epoch", "loss", "accuracy"] + (hasValidation ? ["val_loss", "val_accuracy"] : []) + ["time"]
-        output.emit(.table(Table(headers: headers, rows: rows, alignments: headers.map { _ in .right })))
+        let footer = session.history.contains(where: \.interrupted)
+            ? ["* interrupted by Ctrl-C: loss and accuracy over the batches it took"] : []
+        output.emit(.table(Table(headers: headers, rows: rows, alignments: headers.map { _ in .right }, footer: footer)))
     }
 
     static let help = Command(spec: CommandSpec(
         "help", group: .session,
-        summary: "list the commands, or explain one",
-        usage: "help [command]", example: "help train",
+        summary: "list the commands, or explain one ('?' is the same)",
+        usage: "help [command]  ·  ? [command]", example: "help train",
         positionals: [HelpCommand.command]
     )) { _, arguments, output in
         guard let name = arguments[HelpCommand.command]?.name.lowercased() else {
@@ -71,6 +73,14 @@ extension Session {
                 [option.name, option.placeholder, option.defaultText ?? "", option.help + (option.only.map { " (\(spec.name) \($0.joined(separator: "/")))" } ?? "")]
             })))
         }
+    }
+
+    static let clear = Command(spec: CommandSpec(
+        "clear", group: .session,
+        summary: "clear the screen (Ctrl-L does too); a notebook ignores it",
+        usage: "clear", example: "clear"
+    )) { session, _, _ in
+        session.state.wantsClearScreen = true
     }
 
     static let quit = Command(spec: CommandSpec(

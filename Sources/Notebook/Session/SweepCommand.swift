@@ -35,6 +35,9 @@ extension Session {
         try checkTargets(compiled, data.dataset.train, arguments)
         let plans = try Sweep.plans(arguments, session: session, model: model, compiled: compiled)
         let (train, validation) = try trainingSets(data, arguments)
+        if validation == nil, plans.contains(where: { $0.earlyStop != nil }) {
+            throw earlyStopWithoutValidation(arguments, at: Sweep.settings.first { $0.target == .earlyStop }!)
+        }
         do {
             try Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random).checkCompatible(train)
         } catch let error as TrainingError {
@@ -102,7 +105,7 @@ enum Sweep {
     /// Where a swept value goes: the compile line, the training loop, or the model's dropout layers.
     enum Target: Sendable { case compile, epochs, batch, earlyStop, dropout }
 
-    struct Setting: Sendable {
+    struct Setting: ArgumentDeclaration {
         let spec: ArgumentSpec
         let target: Target
         let values: @Sendable (Arguments) -> [Double]?

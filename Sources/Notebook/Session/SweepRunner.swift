@@ -122,7 +122,7 @@ final class SweepRunner: @unchecked Sendable {
                                          shuffle: shuffle, augmentation: augmentation,
                                          earlyStopping: plan.earlyStop.map(EarlyStopping.init), cancellation: slot.token) { event in
                 switch event {
-                case let .batchEnded(epoch, batch, _, _): slot.position.withLock { $0 = (epoch, batch) }
+                case let .batchEnded(report): slot.position.withLock { $0 = (report.epoch, report.batch) }
                 case let .epochEnded(record): records.append(record)
                 }
             }

@@ -26,20 +26,18 @@ extension Session {
 
         let onEvent: (TrainingEvent) -> Void = { event in
             switch event {
-            case let .batchEnded(epoch, batch, batches, loss):
-                lastBatch = (epoch, batch)
-                if batch == 1 { epochStarted = DispatchTime.now() }
-                let elapsed = seconds(since: epochStarted)
-                output.progress(Progress(label: "Epoch \(epoch)/\(epochs)", done: batch, total: batches,
-                                         detail: String(format: "loss %.4f", loss),
-                                         secondsLeft: elapsed / Double(batch) * Double(batches - batch)))
+            case let .batchEnded(report):
+                lastBatch = (report.epoch, report.batch)
+                output.progress(progress(report, of: epochs, seconds: seconds(since: epochStarted)))
                 if session.interruptRequested() { token.cancel() }
             case let .epochEnded(record):
+                epochStarted = DispatchTime.now()
                 output.progress(nil)
                 output.emit(.text(epochLine(record, of: epochs)))
             }
         }
         let (train, validation) = try trainingSets(data, arguments)
+        if earlyStopping != nil && validation == nil { throw earlyStopWithoutValidation(arguments, at: TrainCommand.earlyStop) }
         let result: TrainingResult
         do {
             result = try trainer.fit(train, validation: validation, epochs: epochs, batchSize: batchSize,
@@ -60,7 +58,8 @@ extension Session {
             output.emit(.note("Stopped early after epoch \(result.history.count): the \(validation != nil ? "validation " : "")loss has not improved for \(earlyStopping!.patience) epoch\(earlyStopping!.patience == 1 ? "" : "s")."))
         case .cancelled:
             output.progress(nil)
-            output.emit(.note("Interrupted in epoch \(lastBatch.epoch), after batch \(lastBatch.batch): the model keeps every step it took; the history keeps the \(result.history.count) whole epoch\(result.history.count == 1 ? "" : "s")."))
+            let whole = result.history.filter { !$0.interrupted }.count
+            output.emit(.note("Interrupted in epoch \(lastBatch.epoch), after batch \(lastBatch.batch): the model keeps every step it took; the history keeps \(whole) whole epoch\(whole == 1 ? "" : "s")\(whole < result.history.count ? " and the interrupted one, marked *" : "")."))
         }
     }
 
@@ -96,6 +95,13 @@ extension Session {
         return data.dataset.train.split(validationFraction: fraction, method: .last, random: RandomSource(seed: 0))
     }
 
+    /// Early stopping watches the validation loss; on the training loss alone it would stop only
+    /// when training stalls, which is not what anyone asking for it means.
+    static func earlyStopWithoutValidation(_ arguments: Arguments, at option: any ArgumentDeclaration) -> CommandError {
+        arguments.error("early-stop watches the validation loss, and there is no validation set: run split validation=0.1 first, or add validation=0.1",
+                        at: option)
+    }
+
     /// Keras's categorical losses want one-hot targets, the sparse ones class numbers.
     static func checkTargets(_ compiled: Compiled, _ data: LabeledData, _ arguments: Arguments) throws {
         if compiled.lossName.wantsOneHot == true && !data.oneHot {
@@ -104,6 +110,15 @@ extension Session {
         if compiled.lossName.wantsOneHot == false && data.oneHot {
             throw arguments.error("loss=sparse-categorical-crossentropy takes class numbers, but the labels are one-hot: compile with loss=categorical-crossentropy")
         }
+    }
+
+    /// Keras's progress line: `Epoch 3/30 ━━━━╺━━━ 412/797 · loss 0.2113 · accuracy 0.9391 · 9,412/s · ETA 2s`,
+    /// loss and accuracy the means over the epoch so far (one batch's loss jumps about too much to read).
+    static func progress(_ report: BatchReport, of epochs: Int, seconds elapsed: Double) -> Progress {
+        let rate = elapsed > 0 ? " · \(count(Int(Double(report.samples) / elapsed)))/s" : ""
+        return Progress(label: "Epoch \(report.epoch)/\(epochs)", done: report.batch, total: report.batches,
+                        detail: String(format: "loss %.4f · accuracy %.4f", report.meanLoss, report.meanAccuracy) + rate,
+                        secondsLeft: elapsed / Double(report.batch) * Double(report.batches - report.batch))
     }
 
     /// `Epoch 3/30 · 0.41s · loss 0.2113 · accuracy 0.9391 · val_loss 0.2204 · val_accuracy 0.9350`
@@ -125,10 +140,7 @@ extension Session {
     /// A run's epochs added to the history, numbered on from the epochs before them.
     func appendHistory(_ records: [EpochRecord]) {
         let before = history.count
-        state.history += records.map { record in
-            EpochRecord(epoch: before + record.epoch, loss: record.loss, accuracy: record.accuracy,
-                        validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy, seconds: record.seconds)
-        }
+        state.history += records.map { $0.renumbered(before + $0.epoch) }
     }
 }
 
