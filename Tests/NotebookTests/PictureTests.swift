@@ -22,11 +22,39 @@ import Testing
         let text = TerminalRenderer(width: 60).render(.chart(chart))
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0] == "Loss")
-        #expect(lines[1].hasPrefix("   1 ┤"))                    // the top of the y range
-        #expect(lines.contains { $0.hasPrefix("0.25 ┤") })        // and its bottom
+        // Ticks at round numbers in one format, inside a padded range: no curve runs along the frame.
+        let labels = lines.compactMap { line in line.firstIndex(of: "┤").map { line[..<$0].trimmingCharacters(in: .whitespaces) } }
+        #expect(labels == ["1.0", "0.8", "0.6", "0.4"], "\(labels)")
         #expect(text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille dots")
-        #expect(lines.last!.contains("━━ loss") && lines.last!.contains("━━ val_loss"))
+        // Without colour the two curves differ by their marks, named in the legend.
+        #expect(lines.last!.contains("━l━ loss") && lines.last!.contains("━v━ val_loss"), "\(lines.last!)")
+        #expect(text.contains("l") && lines.dropFirst().dropLast(3).joined().contains("v"))
         #expect(lines.allSatisfy { $0.count <= 60 })
+        // Epochs: whole-number ticks only (never 1.50), and one epoch is a marker, not a lone dot.
+        var epochs = chart
+        epochs.wholeNumbersOnX = true
+        let ticks = TerminalRenderer(width: 60).render(.chart(epochs)).split(separator: "\n").dropLast(2).last!
+        #expect(ticks.split(separator: " ") == ["1", "2", "3"], "\(ticks)")
+        let one = Chart(title: "One", xLabel: "epoch", yLabel: "loss", series: [.init("loss", [.init(1, 0.3)])], wholeNumbersOnX: true)
+        let drawn = TerminalRenderer(width: 60, color: true).render(.chart(one))
+        #expect(drawn.contains("●"))
+        #expect(drawn.split(separator: "\n").dropLast(2).last!.trimmingCharacters(in: .whitespaces) == "1")
+    }
+
+    /// ROC: a square, the chance diagonal, and the table's AUC digits in the legend.
+    @Test func rocIsASquareWithItsChanceLine() {
+        let roc = Chart(title: "ROC", xLabel: "false positive rate", yLabel: "true positive rate",
+                        series: (0..<3).map { .init("\($0) (AUC 0.9998)", [.init(0, 0), .init(0.01, 0.97), .init(1, 1)]) }, unitSquare: true)
+        let lines = TerminalRenderer(width: 100).render(.chart(roc)).split(separator: "\n").map(String.init)
+        let plotRows = lines.filter { $0.contains("┤") || $0.contains("│") }
+        let plotWidth = plotRows[0].split(separator: "┤", maxSplits: 1)[1].count
+        #expect(plotRows.count * 2 == plotWidth, "twice as many columns as rows: square on a terminal")
+        #expect(lines.contains { $0.contains("┅┅ chance") })
+        #expect(lines.contains { $0.contains("━0━ 0 (AUC 0.9998)") }, "marks are the class digits")
+        #expect(plotRows.last!.hasPrefix("0.0 ┤") && plotRows.first!.hasPrefix("1.0 ┤"))
+        let svg = SVGRenderer().render(.chart(roc))!
+        #expect(svg.contains("stroke-dasharray=\"4 4\"") && svg.contains(">chance</text>"))
+        #expect(svg.contains(">0.0</text>") && svg.contains(">1.0</text>") && !svg.contains(">1</text>"), "one number format")
     }
 
     @Test func asciiChartWhenTheTerminalCannotShowUnicode() {

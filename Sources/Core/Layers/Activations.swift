@@ -3,7 +3,14 @@ import Foundation
 /// y = f(x) element by element; backward multiplies by f′, written in terms of y where it can be.
 /// Each activation keeps its output (or input) from the last forward pass for backward.
 
-public final class ReLU: Layer {
+/// An activation that can belong to the layer before it (`add dense 10 activation=softmax`), as
+/// Keras's `Dense(10, activation="softmax")` is one layer: `summary` shows the pair as one row.
+public protocol AttachableActivation: Layer {
+    var attached: Bool { get set }
+}
+
+public final class ReLU: AttachableActivation {
+    public var attached = false
     private var output = Tensor.empty
     public init() {}
     public var kind: String { "ReLU" }
@@ -21,7 +28,8 @@ public final class ReLU: Layer {
     }
 }
 
-public final class Sigmoid: Layer {
+public final class Sigmoid: AttachableActivation {
+    public var attached = false
     private var output = Tensor.empty
     public init() {}
     public var kind: String { "Sigmoid" }
@@ -39,7 +47,8 @@ public final class Sigmoid: Layer {
     }
 }
 
-public final class Tanh: Layer {
+public final class Tanh: AttachableActivation {
+    public var attached = false
     private var output = Tensor.empty
     public init() {}
     public var kind: String { "Tanh" }
@@ -79,7 +88,8 @@ public final class LeakyReLU: Layer {
 }
 
 /// Softmax over each row: y = exp(x − max) / Σ exp(x − max).
-public final class Softmax: Layer {
+public final class Softmax: AttachableActivation {
+    public var attached = false
     private var output = Tensor.empty
     public init() {}
     public var kind: String { "Softmax" }
@@ -104,7 +114,8 @@ public final class Softmax: Layer {
 }
 
 /// Log-softmax over each row: y = x − max − log Σ exp(x − max). Pairs with the NLL loss.
-public final class LogSoftmax: Layer {
+public final class LogSoftmax: AttachableActivation {
+    public var attached = false
     private var output = Tensor.empty
     public init() {}
     public var kind: String { "LogSoftmax" }

@@ -125,6 +125,12 @@ public final class Sequential {
         var seen: [String: Int] = [:]
         for layer in layers {
             shape = (try? layer.outputShape(for: shape)) ?? shape
+            // An attached activation is part of the row before it, and takes no Keras name of its own.
+            if (layer as? any AttachableActivation)?.attached == true, let owner = rows.last {
+                rows.append(.init(name: owner.name + "." + kerasName(layer.kind), kind: layer.kind, outputShape: shape,
+                                  parameterCount: 0, attachedTo: owner.attachedTo ?? owner.name))
+                continue
+            }
             // Keras names layers dense, dense_1, dense_2, …
             let base = kerasName(layer.kind)
             let index = seen[base, default: 0]
@@ -143,6 +149,12 @@ public struct ModelSummary: Sendable, Equatable {
         public let kind: String
         public let outputShape: [Int]
         public let parameterCount: Int
+        /// The row this activation belongs to (see `AttachableActivation`), or nil.
+        public let attachedTo: String?
+
+        public init(name: String, kind: String, outputShape: [Int], parameterCount: Int, attachedTo: String? = nil) {
+            (self.name, self.kind, self.outputShape, self.parameterCount, self.attachedTo) = (name, kind, outputShape, parameterCount, attachedTo)
+        }
     }
 
     public let inputShape: [Int]

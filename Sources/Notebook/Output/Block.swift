@@ -43,24 +43,38 @@ public struct Chart: Equatable, Sendable {
     public var xLabel: String
     public var yLabel: String
     public var series: [Series]
-    /// Fixed axis ranges (ROC curves live in [0, 1]²); nil: from the data.
+    /// Fixed axis ranges (ROC curves live in [0, 1]²); nil: from the data, padded.
     public var xRange: ClosedRange<Double>?
     public var yRange: ClosedRange<Double>?
+    /// The x axis counts something (epochs): ticks at whole numbers only.
+    public var wholeNumbersOnX: Bool
+    /// Both axes on one scale, drawn square, with the diagonal y = x: a ROC chart and its chance line.
+    public var unitSquare: Bool
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series],
-                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil) {
+                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
+                wholeNumbersOnX: Bool = false, unitSquare: Bool = false) {
         (self.title, self.xLabel, self.yLabel, self.series, self.xRange, self.yRange) = (title, xLabel, yLabel, series, xRange, yRange)
+        (self.wholeNumbersOnX, self.unitSquare) = (wholeNumbersOnX, unitSquare)
     }
 
-    /// The ranges drawn: the fixed ones, or the data's, padded so a flat line is still visible.
+    /// The ranges drawn: the fixed ones, or the data's with a margin, so no line runs along the frame
+    /// (half a step on a whole-number axis, 5% otherwise; a flat line gets ±0.5).
     public var bounds: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+        if unitSquare { return (xRange ?? 0...1, yRange ?? 0...1) }
         let points = series.flatMap(\.points)
-        func range(_ values: [Double]) -> ClosedRange<Double> {
+        func range(_ values: [Double], whole: Bool) -> ClosedRange<Double> {
             guard let low = values.min(), let high = values.max() else { return 0...1 }
-            return low == high ? (low - 0.5)...(high + 0.5) : low...high
+            if low == high { return (low - 0.5)...(high + 0.5) }
+            let pad = whole ? 0.5 : (high - low) * 0.05
+            return (low - pad)...(high + pad)
         }
-        return (xRange ?? range(points.map(\.x)), yRange ?? range(points.map(\.y)))
+        return (xRange ?? range(points.map(\.x), whole: wholeNumbersOnX), yRange ?? range(points.map(\.y), whole: false))
     }
+
+    /// The series that draw as one (a sweep run's training and validation curves): their palette
+    /// colour, or their position.
+    func group(of index: Int) -> Int { series[index].colour ?? index }
 }
 
 public struct Heatmap: Equatable, Sendable {

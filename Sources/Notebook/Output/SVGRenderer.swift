@@ -19,36 +19,85 @@ public struct SVGRenderer: Sendable {
     }
 
     func render(_ chart: Chart) -> String {
+        // A ROC chart is square, both axes on one scale; the others fill the width.
         let (width, height) = (640.0, 430.0)
-        let plot = (left: 70.0, top: 40.0, right: 620.0, bottom: 340.0)
+        let plot = chart.unitSquare ? (left: 170.0, top: 40.0, right: 470.0, bottom: 340.0) : (left: 70.0, top: 40.0, right: 620.0, bottom: 340.0)
         let (xRange, yRange) = chart.bounds
         func x(_ value: Double) -> Double { plot.left + (value - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * (plot.right - plot.left) }
         func y(_ value: Double) -> Double { plot.bottom - (value - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * (plot.bottom - plot.top) }
         var body = [text(chart.title, x: width / 2, y: 24, size: 16, anchor: "middle", bold: true)]
-        for yValue in niceTicks(yRange) {
-            body.append(line(plot.left, y(yValue), plot.right, y(yValue), color: "#e6e6e6"))
-            body.append(text(axisNumber(yValue), x: plot.left - 8, y: y(yValue) + 4, anchor: "end"))
+        let yTicks = Chart.ticks(yRange, count: 5, whole: false)
+        for (value, label) in zip(yTicks, Chart.tickLabels(yTicks)) {
+            body.append(line(plot.left, y(value), plot.right, y(value), color: "#e6e6e6"))
+            body.append(text(label, x: plot.left - 8, y: y(value) + 4, anchor: "end"))
         }
-        for xValue in niceTicks(xRange) {
-            body.append(line(x(xValue), plot.bottom, x(xValue), plot.bottom + 5, color: "#333"))
-            body.append(text(axisNumber(xValue), x: x(xValue), y: plot.bottom + 20, anchor: "middle"))
+        let xTicks = Chart.ticks(xRange, count: chart.unitSquare ? 5 : 6, whole: chart.wholeNumbersOnX)
+        for (value, label) in zip(xTicks, Chart.tickLabels(xTicks)) {
+            if chart.unitSquare { body.append(line(x(value), plot.top, x(value), plot.bottom, color: "#e6e6e6")) }
+            body.append(line(x(value), plot.bottom, x(value), plot.bottom + 5, color: "#333"))
+            body.append(text(label, x: x(value), y: plot.bottom + 20, anchor: "middle"))
         }
         body.append(line(plot.left, plot.bottom, plot.right, plot.bottom, color: "#333"))
         body.append(line(plot.left, plot.top, plot.left, plot.bottom, color: "#333"))
-        body.append(text(chart.xLabel, x: (plot.left + plot.right) / 2, y: plot.bottom + 42, size: 13, anchor: "middle"))
-        body.append("<text x=\"18\" y=\"\(f((plot.top + plot.bottom) / 2))\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(f((plot.top + plot.bottom) / 2)))\">\(escape(chart.yLabel))</text>")
-        for (index, series) in chart.series.enumerated() {
-            let color = Self.colors[(series.colour ?? index) % Self.colors.count]
-            let dash = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            let points = series.points.map { "\(f(x($0.x))),\(f(y($0.y)))" }.joined(separator: " ")
-            body.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(points)\"/>")
-            let column = Double(index % 4), row = Double(index / 4)
-            let (legendX, legendY) = (plot.left + column * 138, plot.bottom + 66 + row * 16)
-            body.append("<line x1=\"\(f(legendX))\" y1=\"\(f(legendY - 4))\" x2=\"\(f(legendX + 18))\" y2=\"\(f(legendY - 4))\" stroke=\"\(color)\" stroke-width=\"3\"\(dash.replacingOccurrences(of: "6 4", with: "4 3"))/>")
-            body.append(text(series.name, x: legendX + 24, y: legendY, size: 11))
+        if chart.unitSquare {
+            body.append("<line x1=\"\(f(x(0)))\" y1=\"\(f(y(0)))\" x2=\"\(f(x(1)))\" y2=\"\(f(y(1)))\" stroke=\"#999\" stroke-width=\"1\" stroke-dasharray=\"4 4\"/>")
         }
-        let legendRows = (chart.series.count + 3) / 4
-        return document(width: width, height: height + Double(max(0, legendRows - 2)) * 16, body)
+        body.append(text(chart.xLabel, x: (plot.left + plot.right) / 2, y: plot.bottom + 42, size: 13, anchor: "middle"))
+        let yLabelX = plot.left - 52
+        body.append("<text x=\"\(f(yLabelX))\" y=\"\(f((plot.top + plot.bottom) / 2))\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(yLabelX)) \(f((plot.top + plot.bottom) / 2)))\">\(escape(chart.yLabel))</text>")
+        // Colour, and for print in grey: each group its own marker shape, validation dashed.
+        var legend: [(sample: String, name: String)] = []
+        for (index, series) in chart.series.enumerated() {
+            let group = chart.group(of: index)
+            let color = Self.colors[group % Self.colors.count]
+            let dash = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
+            let points = series.points.map { (x: x($0.x), y: y($0.y)) }
+            body.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(points.map { "\(f($0.x)),\(f($0.y))" }.joined(separator: " "))\"/>")
+            for point in Self.markerPlaces(points, group: group) { body.append(marker(group, at: point, color: color)) }
+            legend.append(("<line x1=\"0\" y1=\"-4\" x2=\"22\" y2=\"-4\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>" + marker(group, at: (11, -4), color: color), series.name))
+        }
+        if chart.unitSquare { legend.append(("<line x1=\"0\" y1=\"-4\" x2=\"22\" y2=\"-4\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>", "chance")) }
+        for (index, entry) in legend.enumerated() {
+            let column = Double(index % 4), row = Double(index / 4)
+            let (legendX, legendY) = (40 + column * 150, plot.bottom + 66 + row * 18)
+            body.append("<g transform=\"translate(\(f(legendX)) \(f(legendY)))\">\(entry.sample)</g>")
+            body.append(text(entry.name, x: legendX + 28, y: legendY, size: 11))
+        }
+        let legendRows = (legend.count + 3) / 4
+        return document(width: width, height: height + Double(max(0, legendRows - 2)) * 18, body)
+    }
+
+    /// Where a curve's markers go: every point of a short curve, else six spread along its length
+    /// (staggered by group, so that close curves' markers do not coincide).
+    static func markerPlaces(_ points: [(x: Double, y: Double)], group: Int) -> [(x: Double, y: Double)] {
+        guard points.count > 12 else { return points }
+        let lengths = zip(points, points.dropFirst()).map { hypot($1.x - $0.x, $1.y - $0.y) }
+        let total = lengths.reduce(0, +)
+        return (0..<6).compactMap { step in
+            var remaining = (Double(step) + 0.2 + 0.6 * Double(group % 7) / 7) / 6 * total
+            for (index, length) in lengths.enumerated() {
+                if remaining <= length, length > 0 {
+                    let t = remaining / length
+                    return (points[index].x + t * (points[index + 1].x - points[index].x), points[index].y + t * (points[index + 1].y - points[index].y))
+                }
+                remaining -= length
+            }
+            return points.last
+        }
+    }
+
+    /// A marker shape for a group: circle, square, triangle, diamond, then the same hollow, …
+    func marker(_ group: Int, at point: (x: Double, y: Double), color: String) -> String {
+        let fill = (group / 5) % 2 == 0 ? color : "#fff"
+        let paint = "fill=\"\(fill)\" stroke=\"\(color)\" stroke-width=\"1.5\""
+        let (cx, cy) = point
+        switch group % 5 {
+        case 0: return "<circle cx=\"\(f(cx))\" cy=\"\(f(cy))\" r=\"3.5\" \(paint)/>"
+        case 1: return "<rect x=\"\(f(cx - 3.5))\" y=\"\(f(cy - 3.5))\" width=\"7\" height=\"7\" \(paint)/>"
+        case 2: return "<polygon points=\"\(f(cx)),\(f(cy - 4.5)) \(f(cx + 4)),\(f(cy + 3)) \(f(cx - 4)),\(f(cy + 3))\" \(paint)/>"
+        case 3: return "<polygon points=\"\(f(cx)),\(f(cy - 4.5)) \(f(cx + 4.5)),\(f(cy)) \(f(cx)),\(f(cy + 4.5)) \(f(cx - 4.5)),\(f(cy))\" \(paint)/>"
+        default: return "<path d=\"M\(f(cx - 4)) \(f(cy - 4))L\(f(cx + 4)) \(f(cy + 4))M\(f(cx - 4)) \(f(cy + 4))L\(f(cx + 4)) \(f(cy - 4))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+        }
     }
 
     func render(_ heatmap: Heatmap) -> String {
@@ -168,19 +217,3 @@ func escape(_ text: String) -> String {
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }
 
-/// Round tick values across `range`: steps of 1, 2 or 5 times a power of ten, about `count` of them.
-func niceTicks(_ range: ClosedRange<Double>, count: Int = 5) -> [Double] {
-    let span = range.upperBound - range.lowerBound
-    guard span > 0, span.isFinite else { return [range.lowerBound] }
-    let rough = span / Double(count)
-    let power = pow(10, (log10(rough)).rounded(.down))
-    // The 1-2-5 step whose number of ticks comes nearest `count`.
-    let step = [1.0, 2, 5, 10].map { $0 * power }.min { abs(span / $0 - Double(count)) < abs(span / $1 - Double(count)) }!
-    var ticks: [Double] = []
-    var tick = (range.lowerBound / step).rounded(.up) * step
-    while tick <= range.upperBound + step * 1e-9 {
-        ticks.append(abs(tick) < step * 1e-9 ? 0 : tick)
-        tick += step
-    }
-    return ticks
-}

@@ -8,7 +8,8 @@ import Foundation
 ///     …
 ///     Total params: 109,386 (427.29 KB)
 public func summaryTable(_ summary: ModelSummary) -> Table {
-    let rows = summary.rows.map { row in
+    // A layer and its attached activation are one row, as in Keras.
+    let rows = summary.rows.filter { $0.attachedTo == nil }.map { row in
         ["\(row.name) (\(row.kind))", kerasShape(row.outputShape), groupedThousands(row.parameterCount)]
     }
     let size = readableBytes(summary.totalBytes)

@@ -14,52 +14,92 @@ extension TerminalRenderer {
 
     func render(_ chart: Chart) -> String {
         let (xRange, yRange) = chart.bounds
-        let yTexts = [yRange.upperBound, (yRange.lowerBound + yRange.upperBound) / 2, yRange.lowerBound].map(axisNumber)
-        let margin = (yTexts.map(\.count).max() ?? 1) + 1
-        let columns = max(10, min(width, 100) - margin - 2)
-        let rows = 12
+        let rows = chart.unitSquare ? 16 : 12
+        let yTicks = Chart.ticks(yRange, count: chart.unitSquare ? 5 : 4, whole: false)
+        let yLabels = Chart.tickLabels(yTicks)
+        let margin = (yLabels.map(\.count).max() ?? 1) + 1
+        // A character is about twice as tall as wide: a square is twice as many columns as rows.
+        let columns = chart.unitSquare ? 2 * rows : max(10, min(width, 100) - margin - 2)
         var canvas = DotCanvas(columns: columns, rows: rows, unicode: unicode)
+        func dot(_ point: Chart.Point) -> (x: Int, y: Int) {
+            (Int(((point.x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * Double(canvas.dotWidth - 1)).rounded()),
+             Int(((yRange.upperBound - point.y) / (yRange.upperBound - yRange.lowerBound) * Double(canvas.dotHeight - 1)).rounded()))
+        }
+        let chance = chart.series.count   // the diagonal's owner: drawn first, dim, under the curves
+        if chart.unitSquare {
+            canvas.line(dot(.init(0, 0)), dot(.init(1, 1)), series: chance, dotted: true)
+        }
         for (index, series) in chart.series.enumerated() {
-            let dots = series.points.map { point in
-                (x: Int(((point.x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * Double(canvas.dotWidth - 1)).rounded()),
-                 y: Int(((yRange.upperBound - point.y) / (yRange.upperBound - yRange.lowerBound) * Double(canvas.dotHeight - 1)).rounded()))
-            }
+            let dots = series.points.map(dot)
             if dots.count == 1 { canvas.plot(dots[0].x, dots[0].y, series: index) }
             for (from, to) in zip(dots, dots.dropFirst()) { canvas.line(from, to, series: index, dotted: series.dashed) }
         }
+        // Markers: where colour cannot tell the series apart (several, no colour, braille), and
+        // wherever a curve has only one or two points, which would otherwise be lone dots.
+        let markers = chart.markers
+        let groups = Set(chart.series.indices.map(chart.group(of:)))
+        let marked = unicode && !color && groups.count > 1
+        for (index, series) in chart.series.enumerated() where unicode && (marked || series.points.count <= 2) {
+            let symbol: Character = marked ? markers[index] : "●"
+            let dots = series.points.map(dot)
+            // A validation curve beside its training curve (one sweep run) is told apart by its dots.
+            let partnered = series.dashed && chart.series.indices.contains { $0 != index && chart.group(of: $0) == chart.group(of: index) && !chart.series[$0].dashed }
+            guard !partnered || dots.count <= 2 else { continue }
+            // Every point of a short curve; on a long one three places spread along its length,
+            // staggered by group so that markers of curves running close together do not coincide.
+            let places = dots.count <= 4 ? dots : (0..<3).compactMap { step in
+                along(dots, at: (Double(step) + 0.25 + 0.5 * Double(chart.group(of: index) % 7) / 7) / 3)
+            }
+            for at in places { canvas.mark(at.x, at.y, symbol, series: index) }
+        }
         let vertical = unicode ? "│" : "|", tick = unicode ? "┤" : "+", corner = unicode ? "└" : "+", horizontal = unicode ? "─" : "-"
+        let tickRows = Dictionary(yTicks.enumerated().map { index, value in
+            (dot(.init(xRange.lowerBound, value)).y / (unicode ? 4 : 1), yLabels[index])
+        }) { first, _ in first }
         var lines = [style(chart.title, "1")]
         for row in 0..<rows {
-            let label = row == 0 ? yTexts[0] : row == rows / 2 ? yTexts[1] : row == rows - 1 ? yTexts[2] : ""
-            let axis = label.isEmpty ? vertical : tick
-            lines.append(String(repeating: " ", count: margin - label.count - 1) + label + " " + axis
-                         + canvas.row(row) { self.color($0, palette: chart.series[$1].colour ?? $1) })
+            let label = tickRows[row] ?? ""
+            lines.append(String(repeating: " ", count: margin - label.count - 1) + label + " " + (label.isEmpty ? vertical : tick)
+                         + canvas.row(row) { $1 == chance ? self.style($0, "2") : self.color($0, palette: chart.group(of: $1)) })
         }
         lines.append(String(repeating: " ", count: margin) + corner + String(repeating: horizontal, count: columns))
-        let (left, right) = (axisNumber(xRange.lowerBound), axisNumber(xRange.upperBound))
-        let middle = axisNumber((xRange.lowerBound + xRange.upperBound) / 2)
-        var ticks = String(repeating: " ", count: margin + 1) + left
-        let middleAt = margin + 1 + columns / 2 - middle.count / 2
-        ticks += String(repeating: " ", count: max(1, middleAt - ticks.count)) + middle
-        ticks += String(repeating: " ", count: max(1, margin + 1 + columns - right.count - ticks.count)) + right
+        // x ticks at their own columns, each centred on its place, skipped where they would touch.
+        let xTicks = Chart.ticks(xRange, count: max(2, min(6, columns / 12)), whole: chart.wholeNumbersOnX)
+        var ticks = String(repeating: " ", count: margin + 1)
+        for (value, label) in zip(xTicks, Chart.tickLabels(xTicks)) {
+            let center = margin + 1 + dot(.init(value, yRange.lowerBound)).x / (unicode ? 2 : 1)
+            let start = min(max(center - label.count / 2, margin + 1), margin + 1 + columns - label.count)
+            guard start > ticks.count || ticks.count == margin + 1 && start >= ticks.count else { continue }
+            ticks += String(repeating: " ", count: start - ticks.count) + label
+        }
         lines.append(ticks)
         lines.append(String(repeating: " ", count: margin + 1 + max(0, (columns - chart.xLabel.count) / 2)) + chart.xLabel
                      + "   (y: \(chart.yLabel))")
-        let markers = unicode ? chart.series.map { $0.dashed ? "┅┅" : "━━" }
-            : chart.series.indices.map { String(repeating: DotCanvas.asciiMarks[$0 % DotCanvas.asciiMarks.count], count: 2) }
+        let samples = chart.series.enumerated().map { index, series in
+            guard unicode else { return String(repeating: DotCanvas.asciiMarks[index % DotCanvas.asciiMarks.count], count: 2) }
+            let line = series.dashed ? "┅" : "━"
+            return marked ? line + String(markers[index]) + line : line + line
+        }
+        var entries = chart.series.enumerated().map { index, series in
+            color(samples[index], palette: chart.group(of: index)) + " " + series.name
+        }
+        var visible = chart.series.enumerated().map { samples[$0.offset].count + 1 + $0.element.name.count }
+        if chart.unitSquare {
+            entries.append(style(unicode ? "┅┅" : "..", "2") + " chance")
+            visible.append(9)
+        }
         // The legend, wrapped to the width.
-        var legend = String(repeating: " ", count: margin + 1), visible = margin + 1
-        for (index, series) in chart.series.enumerated() {
-            let entry = series.name.count + 3
-            if visible + entry > min(width, 100) && visible > margin + 1 {
+        var legend = String(repeating: " ", count: margin + 1), used = margin + 1
+        for (entry, length) in zip(entries, visible) {
+            if used + length > min(width, 100) && used > margin + 1 {
                 lines.append(legend)
-                (legend, visible) = (String(repeating: " ", count: margin + 1), margin + 1)
+                (legend, used) = (String(repeating: " ", count: margin + 1), margin + 1)
             }
-            legend += color(markers[index], palette: series.colour ?? index) + " " + series.name + "   "
-            visible += entry + 3
+            legend += entry + "   "
+            used += length + 3
         }
         lines.append(legend)
-        return lines.joined(separator: "\n")
+        return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     // MARK: - Heatmaps
@@ -206,6 +246,7 @@ struct DotCanvas {
     let unicode: Bool
     private var bits: [UInt8]
     private var owners: [Int?]
+    private var marks: [Int: (Character, Int)] = [:]
 
     init(columns: Int, rows: Int, unicode: Bool) {
         (self.columns, self.rows, self.unicode) = (columns, rows, unicode)
@@ -244,10 +285,18 @@ struct DotCanvas {
         }
     }
 
+    /// A character drawn over the dots of its cell (a series' marker).
+    mutating func mark(_ x: Int, _ y: Int, _ symbol: Character, series: Int) {
+        guard x >= 0, y >= 0, x < dotWidth, y < dotHeight else { return }
+        let (column, row) = unicode ? (x / 2, y / 4) : (x, y)
+        marks[row * columns + column] = (symbol, series)
+    }
+
     /// One text row; `paint` colours a character by the series that drew there last.
     func row(_ row: Int, paint: (String, Int) -> String) -> String {
         (0..<columns).map { column in
             let index = row * columns + column
+            if let (symbol, owner) = marks[index] { return paint(String(symbol), owner) }
             guard let owner = owners[index] else { return unicode ? "\u{2800}" : " " }
             let character = unicode ? String(UnicodeScalar(0x2800 + UInt32(bits[index]))!)
                 : String(Self.asciiMarks[owner % Self.asciiMarks.count])
@@ -256,12 +305,6 @@ struct DotCanvas {
     }
 }
 
-/// Short axis numbers: 0.5, 12, 1.2e+03.
-func axisNumber(_ x: Double) -> String {
-    if x == x.rounded() && abs(x) < 100_000 { return String(Int(x)) }
-    if abs(x) >= 0.01 && abs(x) < 100_000 { return String(format: "%.2f", x) }
-    return String(format: "%.1e", x)
-}
 
 extension ImageGrid.Image {
     /// Each 2×2 block of pixels averaged into one.
@@ -275,4 +318,20 @@ extension ImageGrid.Image {
         }
         return ImageGrid.Image(width: w, height: h, pixels: pixels, caption: caption, correct: correct)
     }
+}
+
+/// The dot at `fraction` of the way along a polyline, measured by its length on the screen.
+private func along(_ dots: [(x: Int, y: Int)], at fraction: Double) -> (x: Int, y: Int)? {
+    guard let first = dots.first else { return nil }
+    let lengths = zip(dots, dots.dropFirst()).map { hypot(Double($1.x - $0.x), Double($1.y - $0.y)) }
+    var remaining = fraction * lengths.reduce(0, +)
+    for (index, length) in lengths.enumerated() {
+        if remaining <= length, length > 0 {
+            let t = remaining / length
+            let (a, b) = (dots[index], dots[index + 1])
+            return (Int((Double(a.x) + t * Double(b.x - a.x)).rounded()), Int((Double(a.y) + t * Double(b.y - a.y)).rounded()))
+        }
+        remaining -= length
+    }
+    return dots.last ?? first
 }

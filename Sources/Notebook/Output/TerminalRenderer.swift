@@ -33,7 +33,8 @@ public struct TerminalRenderer: Sendable {
         let utf8 = locale.isEmpty || locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
         return TerminalRenderer(width: columns, height: measured && size.ws_row > 0 ? Int(size.ws_row) : nil,
                                 color: tty && environment["NO_COLOR"] == nil && term != "dumb",
-                                unicode: term != "dumb" && utf8)
+                                unicode: term != "dumb" && utf8,
+                                wraps: tty)   // piped into a file or a pager, a line stays whole
     }
 
     public func render(_ block: Block) -> String {

@@ -91,13 +91,14 @@ extension Session {
             if only == .validation && validation.isEmpty {
                 throw arguments.error("this training had no validation set: split first, or train with validation=0.1", at: PlotCommand.on)
             }
-            if only != .train && !validation.isEmpty { series.append(.init("val_" + what.name, validation)) }
+            // Validation dashed beside training, as in a sweep: the two differ without colour too.
+            if only != .train && !validation.isEmpty { series.append(.init("val_" + what.name, validation, dashed: true)) }
             let title = switch only {
             case .train: "Training \(what.name) per epoch"
             case .validation: "Validation \(what.name) per epoch"
             default: "\(what.name.capitalized) per epoch"
             }
-            picture = .chart(Chart(title: title, xLabel: "epoch", yLabel: what.name, series: series))
+            picture = .chart(Chart(title: title, xLabel: "epoch", yLabel: what.name, series: series, wholeNumbersOnX: true))
         case .roc:
             let (split, data, predictions) = try session.predictions(on, arguments)
             let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
@@ -202,12 +203,13 @@ extension Session {
     static func rocChart(_ analysis: ROCAnalysis, names: [String], split: SplitName) -> Chart {
         let curves = zip(names, analysis.curves).compactMap { name, curve in
             curve.map { curve in
-                Chart.Series(String(format: "%@ (AUC %.3f)", name, curve.auc),
+                // The AUC as the table prints it: a legend's 1.000 beside a table's 0.9998 reads as a contradiction.
+                Chart.Series(String(format: "%@ (AUC %.4f)", name, curve.auc),
                              zip(curve.falsePositiveRates, curve.truePositiveRates).map { Chart.Point($0, $1) })
             }
         }
         return Chart(title: "ROC curves, one class against the rest (\(split.name))", xLabel: "false positive rate",
-                     yLabel: "true positive rate", series: curves, xRange: 0...1, yRange: 0...1)
+                     yLabel: "true positive rate", series: curves, unitSquare: true)
     }
 
     /// Writes an SVG when the command says `to=FILE.svg`, else shows the picture.

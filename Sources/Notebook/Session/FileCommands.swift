@@ -136,7 +136,7 @@ extension Session {
             }
         }
         state.modelPreprocessing = contents.preprocessing
-        output.emit(.text(Self.describeLayers(model)))
+        output.emit(.table(summaryTable(model.summary())))
         let trained = history.isEmpty ? "not trained yet" : "trained \(history.count) epoch\(history.count == 1 ? "" : "s")"
         output.emit(.note("Loaded \((path as NSString).lastPathComponent): \(trained)"
                           + (compiled.map { "; compiled: \($0.description)" } ?? "") + (restored ? "; the optimizer's state restored, so train goes on exactly." : ".")))

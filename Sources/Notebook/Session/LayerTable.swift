@@ -224,12 +224,20 @@ extension Session {
 
     /// How `model` is written down, layer by layer through the table.
     static func configuration(of model: Sequential) -> ModelConfiguration {
-        ModelConfiguration(input: model.inputShape, layers: model.layers.map { layer in
+        var layers: [LayerConfiguration] = []
+        for layer in model.layers {
+            // An attached activation goes back where it was written: activation= of its layer.
+            if let activation = layer as? any AttachableActivation, activation.attached, !layers.isEmpty,
+               let name = LayerActivation(attachedTo: activation) {
+                layers[layers.count - 1].options["activation"] = .text(name.name)
+                continue
+            }
             guard let configuration = layerKinds.lazy.compactMap({ $0.describe(layer) }).first else {
                 preconditionFailure("\(layer.kind) has no entry in Session.layerKinds")
             }
-            return configuration
-        })
+            layers.append(configuration)
+        }
+        return ModelConfiguration(input: model.inputShape, layers: layers)
     }
 
     /// A new model built from `configuration`, drawing its weights from `random` as `add` would.
@@ -252,15 +260,30 @@ struct LayerKindName: Choice {
 }
 
 extension LayerActivation {
-    /// The layer this activation adds after a dense layer (none: nothing).
+    /// The layer this activation adds after a dense layer (none: nothing), attached to it.
     var layers: [any Layer] {
-        switch self {
-        case .none: []
-        case .relu: [ReLU()]
-        case .sigmoid: [Sigmoid()]
-        case .tanh: [Tanh()]
-        case .softmax: [Softmax()]
-        case .logSoftmax: [LogSoftmax()]
+        let layer: (any AttachableActivation)? = switch self {
+        case .none: nil
+        case .relu: ReLU()
+        case .sigmoid: Sigmoid()
+        case .tanh: Tanh()
+        case .softmax: Softmax()
+        case .logSoftmax: LogSoftmax()
+        }
+        guard var layer else { return [] }
+        layer.attached = true
+        return [layer]
+    }
+
+    /// The `activation=` value an attached activation layer came from.
+    init?(attachedTo layer: any AttachableActivation) {
+        switch layer {
+        case is ReLU: self = .relu
+        case is Sigmoid: self = .sigmoid
+        case is Tanh: self = .tanh
+        case is Softmax: self = .softmax
+        case is LogSoftmax: self = .logSoftmax
+        default: return nil
         }
     }
 }

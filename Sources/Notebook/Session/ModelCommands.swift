@@ -41,7 +41,7 @@ extension Session {
         if arguments[BuildCommand.output] != .none { layers.append(LayerConfiguration(kind: arguments[BuildCommand.output].name)) }
         let model = try Session.model(from: ModelConfiguration(input: [sizes[0]], layers: layers), random: session.random)
         session.modelChanged(model)
-        output.emit(.text(describeLayers(model)))
+        output.emit(.table(summaryTable(model.summary())))
         if let discarded { output.emit(.note(discarded)) }
     }
 
@@ -58,9 +58,12 @@ extension Session {
         let layers = try makeLayers(arguments, after: model.outputShape, random: session.random)
         let grown = try Sequential(inputShape: model.inputShape, layers: model.layers + layers)
         session.modelChanged(grown)
-        let rows = grown.summary().rows.suffix(layers.count)
-        output.emit(.text(rows.map { row in
-            "\(row.name) (\(row.kind)) → \(kerasShape(row.outputShape))" + (row.parameterCount > 0 ? " · \(count(row.parameterCount)) parameters" : "")
+        let rows = Array(grown.summary().rows.suffix(layers.count))
+        // `dense (Dense, softmax)`, `conv2d (Conv2D, relu)`: the activation a layer was given, fused or attached.
+        output.emit(.text(zip(rows, layers).filter { $0.0.attachedTo == nil }.map { row, layer in
+            let activation = ((layer as? Conv2D)?.activation?.rawValue ?? rows.first { $0.attachedTo == row.name }?.kind.lowercased())
+                .map { ", \($0)" } ?? ""
+            return "\(row.name) (\(row.kind)\(activation)) → \(kerasShape(row.outputShape))" + (row.parameterCount > 0 ? " · \(count(row.parameterCount)) parameters" : "")
         }.joined(separator: "\n")))
     }
 
@@ -122,15 +125,6 @@ extension Session {
         let line = (["compile", "optimizer=\(chosen.name)", "lr=\(format(learningRate))"] + own
             + ["weight-decay=\(format(decay))", "loss=\(lossName.name)"]).joined(separator: " ")
         return Compiled(lossName: lossName, optimizer: optimizer, description: description, line: line)
-    }
-
-    /// Flux-style, one line a layer: `Dense(784 => 128)    # 100,480 parameters`.
-    static func describeLayers(_ model: Sequential) -> String {
-        let lines = model.layers.map { layer in (layer.description, layer.parameterCount) }
-        let width = lines.map(\.0.count).max() ?? 0
-        return (lines.map { text, parameters in
-            parameters > 0 ? text.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "# \(count(parameters)) parameters" : text
-        } + ["\(count(model.parameterCount)) parameters in all."]).joined(separator: "\n")
     }
 }
 

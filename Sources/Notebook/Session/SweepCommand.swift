@@ -96,7 +96,7 @@ extension Session {
             }
             if !validation.isEmpty { series.append(.init("\(run.label) val_\(name)", validation, colour: index, dashed: true)) }
         }
-        return Chart(title: title, xLabel: "epoch", yLabel: name, series: series)
+        return Chart(title: title, xLabel: "epoch", yLabel: name, series: series, wholeNumbersOnX: true)
     }
 }
 
