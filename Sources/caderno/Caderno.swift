@@ -14,6 +14,12 @@ struct Caderno: ParsableCommand {
         subcommands: [Repl.self, Run.self, BenchCommand.self],
         defaultSubcommand: Repl.self
     )
+
+    /// Everything, from argument errors on, in the locale's language; `--lang` and a notebook's
+    /// `lang:` then choose within.
+    static func main() {
+        Language.$current.withValue(.fromEnvironment(ProcessInfo.processInfo.environment)) { main(nil) }
+    }
 }
 
 struct Repl: ParsableCommand {
@@ -25,8 +31,11 @@ struct Repl: ParsableCommand {
     @Flag(help: "With piped input, go on after an error (the exit status is still 1).")
     var keepGoing = false
 
+    @Option(name: .customLong("lang"), help: ArgumentHelp("Speak en or pt (default: LC_ALL, LC_MESSAGES or LANG).", valueName: "en|pt"))
+    var language: Language?
+
     func run() throws {
-        let status = REPL().run(keepGoing: keepGoing)
+        let status = Language.$current.withValue(language ?? Language.current) { REPL().run(keepGoing: keepGoing) }
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -57,6 +66,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the replay to FILE: .nb, .md, .html or .ipynb.", valueName: "FILE"))
     var export: String?
 
+    @Option(name: .customLong("lang"), help: ArgumentHelp("Speak en or pt (default: the notebook's lang:, else the locale).", valueName: "en|pt"))
+    var language: Language?
+
     @Flag(help: "List the notebook's parameters (what -P can set) and their defaults, then stop.")
     var params = false
 
@@ -65,12 +77,12 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
-            throw ValidationError("-P takes name=value, got '\(parameter)'")
+            throw ValidationError(tr("-P takes name=value, got '\(parameter)'"))
         }
-        if check && update { throw ValidationError("--check and --update go separately: check first, then update what differs") }
-        if step && (check || update) { throw ValidationError("--step is for reading a notebook; --check and --update run it straight through") }
+        if check && update { throw ValidationError(tr("--check and --update go separately: check first, then update what differs")) }
+        if step && (check || update) { throw ValidationError(tr("--step is for reading a notebook; --check and --update run it straight through")) }
         if let export, ExportFormat(path: export) == nil {
-            throw ValidationError("--export takes a .nb, .md, .html or .ipynb file, got '\(export)'")
+            throw ValidationError(tr("--export takes a .nb, .md, .html or .ipynb file, got '\(export)'"))
         }
     }
 
@@ -84,7 +96,7 @@ struct Run: ParsableCommand {
             if status != 0 { throw ExitCode(status) }
             return
         }
-        let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export, step: step)
+        let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export, step: step, language: language)
         let status = NotebookRunner().run(file: notebook, overrides: overrides, options: options)
         if status != 0 { throw ExitCode(status) }
     }
@@ -120,10 +132,10 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard workload == "all" || Benchmark.workload(named: workload) != nil else {
-            throw ValidationError("unknown workload '\(workload)': choose \(Benchmark.workloads.map(\.name).joined(separator: ", ")) or all")
+            throw ValidationError(tr("unknown workload '\(workload)': choose \(Benchmark.workloads.map(\.name).joined(separator: ", ")) or all"))
         }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let epochs, epochs < 1 { throw ValidationError(tr("--epochs must be at least 1, got \(epochs)")) }
+        if let threads, threads < 1 { throw ValidationError(tr("--threads must be at least 1, got \(threads)")) }
     }
 
     func run() throws {
@@ -180,8 +192,13 @@ func say(_ text: String) {
 func profileTable(_ rows: [LayerProfile.Row]) -> Table {
     func ms(_ s: Double) -> String { String(format: "%.2f", s * 1000) }
     func total(_ value: KeyPath<LayerProfile.Row, Double>) -> Double { rows.map { $0[keyPath: value] }.reduce(0, +) }
-    return Table(headers: ["layer", "forward ms", "backward ms", "inference ms"],
+    return Table(headers: [tr("layer"), tr("forward ms"), tr("backward ms"), tr("inference ms")],
                  rows: rows.map { [$0.name, ms($0.forwardSeconds), ms($0.backwardSeconds), ms($0.inferenceSeconds)] },
                  alignments: [.left, .right, .right, .right],
                  footer: ["per batch: training \(ms(total(\.forwardSeconds) + total(\.backwardSeconds))) ms, inference \(ms(total(\.inferenceSeconds))) ms"])
+}
+
+extension Language: ExpressibleByArgument {
+    public init?(argument: String) { self.init(code: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

@@ -39,7 +39,7 @@ import Testing
             Issue.record("\(label): no error")
         } catch let error as IDXFile.Error {
             #expect(error.file == "data/\(label)")
-            #expect(error.reason.hasPrefix(message), "\(label): \(error.reason)")
+            #expect(error.reason.english.hasPrefix(message), "\(label): \(error.reason)")
         } catch {
             Issue.record("\(label): unexpected \(error)")
         }
@@ -56,7 +56,7 @@ import Testing
             _ = try IDXFile(data: corrupted, name: "c.gz")
             Issue.record("a corrupted stream was accepted")
         } catch let error as IDXFile.Error {
-            #expect(error.reason.contains("gzip stream is"), "\(error.reason)")
+            #expect(error.reason.english.contains("gzip stream is"), "\(error.reason)")
         }
     }
 

@@ -79,6 +79,14 @@ extension BinaryTests {
         terminal.type("seed 5\r")
         #expect(terminal.waitFor("Seed 5:", after: mark))
         #expect(!terminal.screen[mark...].contains("Seed 99"), "the interrupted line did not run")
+        // On an empty line too: Ctrl-C is not Ctrl-D (it used to end the REPL).
+        #expect(terminal.waitFor("caderno> ", after: terminal.screen.range(of: "Seed 5:")!.upperBound))
+        Thread.sleep(forTimeInterval: 0.3)
+        let empty = terminal.end
+        terminal.type("\u{03}")
+        #expect(terminal.waitFor("^C", after: empty))
+        terminal.type("seed 6\r")
+        #expect(terminal.waitFor("Seed 6:", after: empty))
         terminal.type("quit\r")
         #expect(terminal.exitStatus() == 0)
     }

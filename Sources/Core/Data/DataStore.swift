@@ -23,8 +23,8 @@ public struct DataStore: Sendable {
         self.mirrors = mirrors
     }
 
-    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
-        public let description: String
+    public struct Error: Explained, Equatable {
+        public let message: Message
     }
 
     /// Where downloads go when there is no explicit directory.
@@ -73,7 +73,7 @@ public struct DataStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         } catch {
-            throw Error(description: "cannot create \(target): \(FileProblem(error))")
+            throw Error(message: "cannot create \(target): \(FileProblem(error))")
         }
         for file in info.files where Self.existingFile(file.name, in: target) == nil {
             try download(file, of: info, into: target, progress: progress)
@@ -100,14 +100,14 @@ public struct DataStore: Sendable {
                     continue
                 }
                 guard rename(temporary, directory + "/" + file.name) == 0 else {
-                    throw Error(description: "cannot move the download into \(directory): \(FileProblem.words(errno: errno))")
+                    throw Error(message: "cannot move the download into \(directory): \(FileProblem.words(errno: errno))")
                 }
                 return
             } catch let error as Downloader.Error {
                 failures.append("\(url): \(error.description)")
             }
         }
-        throw Error(description: "could not download \(file.name) for \(info.name): " + failures.joined(separator: "; "))
+        throw Error(message: "could not download \(file.name) for \(info.name): \(failures.joined(separator: "; "))")
     }
 
     /// `name` (as published, `.gz`) or its inflated form without `.gz`, if either is in `directory`.

@@ -61,7 +61,7 @@ extension Dataset {
     public static func loadIDXFolder(_ directory: String, limit: Int?, testLimit: Int?) throws -> Dataset {
         let names = DatasetInfo.mnist
         for file in names.files where DataStore.existingFile(file.name, in: directory) == nil {
-            throw DataStore.Error(description: "\(directory) has no \(file.name.dropLast(3)) (nor .gz): an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte")
+            throw DataStore.Error(message: "\(directory) has no \(file.name.dropLast(3)) (nor .gz): an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte")
         }
         func path(_ file: DatasetInfo.File) -> String { DataStore.existingFile(file.name, in: directory)! }
         let labels = try IDXFile(contentsOf: path(names.trainLabels)).bytes + IDXFile(contentsOf: path(names.testLabels)).bytes

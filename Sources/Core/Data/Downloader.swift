@@ -5,16 +5,16 @@ import FoundationNetworking
 
 /// Blocking HTTP(S) download to a file, reporting bytes as they arrive.
 enum Downloader {
-    struct Error: Swift.Error, CustomStringConvertible {
-        let description: String
+    struct Error: Explained {
+        let message: Message
     }
 
     static func download(_ address: String, to path: String, timeout: TimeInterval = 60,
                          progress: @escaping @Sendable (Int, Int?) -> Void) throws {
-        guard let url = URL(string: address) else { throw Error(description: "not a URL") }
+        guard let url = URL(string: address) else { throw Error(message: "not a URL") }
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
-            throw Error(description: "cannot write \(path)")
+            throw Error(message: "cannot write \(path)")
         }
         defer { try? handle.close() }
         let receiver = Receiver(handle: handle, progress: progress)
@@ -24,7 +24,7 @@ enum Downloader {
         defer { session.finishTasksAndInvalidate() }
         session.dataTask(with: url).resume()
         receiver.finished.wait()
-        if let failure = receiver.failure { throw Error(description: failure) }
+        if let failure = receiver.failure { throw Error(message: "\(failure)") }
     }
 
     /// Streams the body to the file; the semaphore signals the end, with `failure` set on error.
@@ -32,7 +32,7 @@ enum Downloader {
         let handle: FileHandle
         let progress: @Sendable (Int, Int?) -> Void
         let finished = DispatchSemaphore(value: 0)
-        var failure: String?
+        var failure: Message?
         var received = 0
         var expected: Int?
 
@@ -58,15 +58,15 @@ enum Downloader {
                 received += data.count
                 progress(received, expected)
             } catch {
-                failure = "cannot write: \(FileProblem(error))"
+                failure = "cannot write: \(FileProblem(error))" as Message
                 dataTask.cancel()
             }
         }
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Swift.Error)?) {
-            if failure == nil, let error { failure = error.localizedDescription }
+            if failure == nil, let error { failure = Message(verbatim: error.localizedDescription) }
             if failure == nil, let expected, received < expected {
-                failure = "the connection closed after \(received) of \(expected) bytes"
+                failure = "the connection closed after \(received) of \(expected) bytes" as Message
             }
             finished.signal()
         }

@@ -7,14 +7,14 @@ public enum Gzip {
         data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
     }
 
-    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
-        public let description: String
+    public struct Error: Explained, Equatable {
+        public let message: Message
     }
 
     /// Inflates a whole gzip (or zlib) stream. A truncated or corrupted stream is an error, never a crash.
     public static func decompress(_ compressed: Data) throws -> Data {
         var stream = z_stream()
-        guard caderno_inflate_init(&stream) == Z_OK else { throw Error(description: "zlib could not start inflating") }
+        guard caderno_inflate_init(&stream) == Z_OK else { throw Error(message: "zlib could not start inflating") }
         defer { inflateEnd(&stream) }
 
         // gzip's trailer holds the size mod 2³², a good first guess for the output buffer.
@@ -40,14 +40,14 @@ public enum Gzip {
                     return result
                 }
                 if status == Z_BUF_ERROR && stream.avail_in == 0 {
-                    throw Error(description: "the gzip stream is truncated (it ends after \(compressed.count) bytes)")
+                    throw Error(message: "the gzip stream is truncated (it ends after \(compressed.count) bytes)")
                 }
                 if status == Z_BUF_ERROR { status = Z_OK }   // output full: grow and go on
             }
         }
         guard status == Z_STREAM_END else {
             let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
-            throw Error(description: "the gzip stream is corrupted (\(reason))")
+            throw Error(message: "the gzip stream is corrupted (\(reason))")
         }
         output.count = produced
         return output
@@ -56,7 +56,7 @@ public enum Gzip {
     /// Compresses `data` into a gzip stream (tests build their fixtures with it).
     public static func compress(_ data: Data, level: Int32 = 6) throws -> Data {
         var stream = z_stream()
-        guard caderno_deflate_init(&stream, level) == Z_OK else { throw Error(description: "zlib could not start deflating") }
+        guard caderno_deflate_init(&stream, level) == Z_OK else { throw Error(message: "zlib could not start deflating") }
         defer { deflateEnd(&stream) }
         var output = Data(count: Int(deflateBound(&stream, uLong(data.count))) + 32)
         let status = data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
@@ -68,7 +68,7 @@ public enum Gzip {
                 return deflate(&stream, Z_FINISH)
             }
         }
-        guard status == Z_STREAM_END else { throw Error(description: "zlib could not deflate (status \(status))") }
+        guard status == Z_STREAM_END else { throw Error(message: "zlib could not deflate (status \(status))") }
         output.count = Int(stream.total_out)
         return output
     }

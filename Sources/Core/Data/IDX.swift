@@ -7,29 +7,30 @@ public struct IDXFile: Equatable, Sendable {
     public let dimensions: [Int]
     public let bytes: [UInt8]
 
-    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+    public struct Error: Explained, Equatable {
         public let file: String
-        public let reason: String
-        public var description: String { "\(file): \(reason)" }
+        public let reason: Message
+        public init(file: String, reason: Message) { (self.file, self.reason) = (file, reason) }
+        public var message: Message { "\(file): \(reason)" }
     }
 
     /// Parses an IDX file, inflating it first when it is gzip (detected by its magic bytes).
     /// `name` is the file named in errors.
     public init(data raw: Data, name: String) throws {
-        func fail(_ reason: String) -> Error { Error(file: name, reason: reason) }
+        func fail(_ reason: Message) -> Error { Error(file: name, reason: reason) }
         let data: Data
         do {
             data = Gzip.isCompressed(raw) ? try Gzip.decompress(raw) : raw
         } catch let error as Gzip.Error {
-            throw fail(error.description)
+            throw fail(error.message)
         }
         guard data.count >= 4 else { throw fail("too short for an IDX header (\(data.count) bytes)") }
         let header = [UInt8](data.prefix(4))
         guard header[0] == 0, header[1] == 0 else {
-            throw fail(String(format: "not an IDX file (magic %02x %02x %02x %02x)", header[0], header[1], header[2], header[3]))
+            throw fail("not an IDX file (magic \(String(format: "%02x %02x %02x %02x", header[0], header[1], header[2], header[3])))")
         }
         guard header[2] == 0x08 else {
-            throw fail(String(format: "element type 0x%02x is not supported (only unsigned bytes, 0x08)", header[2]))
+            throw fail("element type \(String(format: "0x%02x", header[2])) is not supported (only unsigned bytes, 0x08)")
         }
         let rank = Int(header[3])
         guard (1...4).contains(rank) else { throw fail("\(rank) dimensions (an IDX file here has 1 to 4)") }
@@ -42,9 +43,8 @@ public struct IDXFile: Equatable, Sendable {
         let payload = data.count - 4 - 4 * rank
         guard payload == expected else {
             let shape = dims.map(String.init).joined(separator: "×")
-            throw fail(payload < expected
-                ? "truncated: \(shape) needs \(expected) bytes of data, the file has \(payload)"
-                : "\(payload - expected) bytes of trailing data after \(shape) elements")
+            if payload < expected { throw fail("truncated: \(shape) needs \(expected) bytes of data, the file has \(payload)") }
+            throw fail("\(payload - expected) bytes of trailing data after \(shape) elements")
         }
         dimensions = dims
         bytes = [UInt8](data.suffix(expected))

@@ -5,10 +5,10 @@ import Foundation
 /// renamed over the target; then the folder itself is flushed, so the rename survives a power
 /// cut. A reader — or a process killed at any moment — sees the old file or the new one, never half.
 public enum AtomicFile {
-    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+    public struct Error: Explained, Equatable {
         public let path: String
-        public let reason: String
-        public var description: String { "cannot write \(path): \(reason)" }
+        public let reason: Message
+        public var message: Message { "cannot write \(path): \(reason)" }
     }
 
     public static func write(_ data: Data, to path: String) throws {
@@ -17,15 +17,16 @@ public enum AtomicFile {
         var template = Array((folder + "/." + name + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }   // O_CREAT|O_EXCL, mode 0600
         guard descriptor >= 0 else {
-            throw Error(path: path, reason: errno == ENOENT || errno == ENOTDIR ? "there is no folder \(folder)" : FileProblem.words(errno: errno))
+            let missing = errno == ENOENT || errno == ENOTDIR
+            throw Error(path: path, reason: missing ? Message("there is no folder \(folder)") : FileProblem.words(errno: errno))
         }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var failure: String?
+        var failure: Message?
         defer {
             if failure != nil { unlink(temporary) }
         }
-        func fail(_ what: String) -> Error {
-            let reason = "\(what): \(FileProblem.words(errno: errno))"
+        func fail(_ what: Message) -> Error {
+            let reason: Message = "\(what): \(FileProblem.words(errno: errno))"
             failure = reason
             return Error(path: path, reason: reason)
         }

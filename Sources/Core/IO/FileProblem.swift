@@ -2,36 +2,36 @@ import Foundation
 
 /// What went wrong with a file, in plain words ("no such file", "is a folder", "permission
 /// denied"), instead of Foundation's "The operation could not be completed".
-public struct FileProblem: CustomStringConvertible, Sendable {
-    public let description: String
+public struct FileProblem: Explained, Sendable {
+    public let message: Message
 
     public init(_ error: Error) {
         let error = error as NSError
         if error.domain == NSPOSIXErrorDomain {
-            description = Self.words(errno: Int32(error.code))
+            message = Self.words(errno: Int32(error.code))
         } else if let underlying = (error.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }),
                   underlying.domain == NSPOSIXErrorDomain {
-            description = Self.words(errno: Int32(underlying.code))
+            message = Self.words(errno: Int32(underlying.code))
         } else {
             switch CocoaError.Code(rawValue: error.code) {
-            case .fileNoSuchFile, .fileReadNoSuchFile: description = "no such file"
-            case .fileReadNoPermission, .fileWriteNoPermission: description = "permission denied"
-            case .fileReadInapplicableStringEncoding, .fileReadCorruptFile: description = "it is not UTF-8 text"
-            case .fileWriteOutOfSpace: description = "the disk is full"
-            default: description = error.localizedDescription
+            case .fileNoSuchFile, .fileReadNoSuchFile: message = "no such file"
+            case .fileReadNoPermission, .fileWriteNoPermission: message = "permission denied"
+            case .fileReadInapplicableStringEncoding, .fileReadCorruptFile: message = "it is not UTF-8 text"
+            case .fileWriteOutOfSpace: message = "the disk is full"
+            default: message = Message(verbatim: error.localizedDescription)
             }
         }
     }
 
     /// `strerror`'s words for the common cases, in the way the rest of Caderno says them.
-    public static func words(errno code: Int32) -> String {
+    public static func words(errno code: Int32) -> Message {
         switch code {
         case ENOENT: "no such file"
         case EISDIR: "it is a folder, not a file"
         case ENOTDIR: "a part of the path is not a folder"
         case EACCES, EPERM: "permission denied"
         case ENOSPC: "the disk is full"
-        default: String(cString: strerror(code)).lowercased()
+        default: Message(verbatim: String(cString: strerror(code)).lowercased())
         }
     }
 }

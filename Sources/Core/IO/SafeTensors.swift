@@ -25,13 +25,13 @@ public struct SafeTensors: Sendable {
 
     public static let maximumHeaderBytes = 100_000_000
 
-    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+    public struct Error: Explained, Equatable {
         public let file: String
         public let tensor: String?
-        public let problem: String
-        public var description: String { "\(file)\(tensor.map { ", tensor '\($0)'" } ?? ""): \(problem)" }
+        public let problem: Message
+        public var message: Message { tensor.map { "\(file), tensor '\($0)': \(problem)" } ?? "\(file): \(problem)" }
 
-        public init(file: String, tensor: String? = nil, problem: String) {
+        public init(file: String, tensor: String? = nil, problem: Message) {
             (self.file, self.tensor, self.problem) = (file, tensor, problem)
         }
     }
@@ -71,7 +71,7 @@ public struct SafeTensors: Sendable {
 
     /// Reads the file at `path` (memory-mapped: one copy per tensor, into its Float storage).
     public static func read(_ path: String) throws -> SafeTensors {
-        func fail(_ problem: String, _ tensor: String? = nil) -> Error { Error(file: path, tensor: tensor, problem: problem) }
+        func fail(_ problem: Message, _ tensor: String? = nil) -> Error { Error(file: path, tensor: tensor, problem: problem) }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw fail("no such file") }
         guard !isFolder.boolValue else { throw fail("this is a folder, not a file") }
@@ -83,7 +83,7 @@ public struct SafeTensors: Sendable {
     }
 
     public static func decode(_ data: Data, file: String) throws -> SafeTensors {
-        func fail(_ problem: String, _ tensor: String? = nil) -> Error { Error(file: file, tensor: tensor, problem: problem) }
+        func fail(_ problem: Message, _ tensor: String? = nil) -> Error { Error(file: file, tensor: tensor, problem: problem) }
         guard data.count >= 8 else { throw fail("too short for a safetensors file (\(data.count) bytes; the header's length alone takes 8)") }
         let length = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard length <= UInt64(maximumHeaderBytes) else {
@@ -133,7 +133,8 @@ public struct SafeTensors: Sendable {
             }
             guard !overflow, count <= dataSize / width + 1 else { throw fail("its shape \(entry.shape) is larger than the file", entry.name) }
             guard entry.begin == expected else {
-                throw fail(entry.begin < expected ? "its data overlaps the tensor before it" : "there is a gap of \(entry.begin - expected) bytes before its data", entry.name)
+                if entry.begin < expected { throw fail("its data overlaps the tensor before it", entry.name) }
+                throw fail("there is a gap of \(entry.begin - expected) bytes before its data", entry.name)
             }
             guard entry.end >= entry.begin, entry.end - entry.begin == count * width else {
                 throw fail("its data_offsets hold \(entry.end - entry.begin) bytes, but \(entry.dtype) × \(entry.shape) needs \(count * width)", entry.name)

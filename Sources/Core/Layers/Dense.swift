@@ -28,8 +28,9 @@ public final class Dense: Layer {
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape == [inputSize] else {
-            throw ShapeError("Dense(\(inputSize) => \(outputSize)) expects \(inputSize) features per sample, got \(formatShape(inputShape))"
-                + (inputShape.count > 1 ? " (add a flatten layer first)" : ""))
+            throw inputShape.count > 1
+                ? ShapeError("Dense(\(inputSize) => \(outputSize)) expects \(inputSize) features per sample, got \(formatShape(inputShape)) (add a flatten layer first)")
+                : ShapeError("Dense(\(inputSize) => \(outputSize)) expects \(inputSize) features per sample, got \(formatShape(inputShape))")
         }
         return [outputSize]
     }

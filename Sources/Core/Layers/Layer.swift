@@ -55,9 +55,9 @@ extension Tensor {
     public static let empty = Tensor(shape: [0], scalars: [])
 }
 
-public struct ShapeError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct ShapeError: Explained, Equatable {
+    public let message: Message
+    public init(_ message: Message) { self.message = message }
 }
 
 /// "28×28×1"-style text for a per-sample shape.

@@ -22,7 +22,7 @@ public final class Sequential {
         do {
             shape = try layer.outputShape(for: outputShape)
         } catch let error as ShapeError {
-            throw ShapeError("layer \(layers.count + 1) (\(layer.kind)): \(error.description)")
+            throw ShapeError("layer \(layers.count + 1) (\(layer.kind)): \(error.message)")
         }
         layers.append(layer)
         parameters += layer.parameters

@@ -48,11 +48,11 @@ public enum TrainingEvent: Sendable {
     case epochEnded(EpochRecord)
 }
 
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum TrainingError: Explained, Equatable {
     case diverged(epoch: Int, batch: Int, loss: Float)
-    case incompatibleData(String)
+    case incompatibleData(Message)
 
-    public var description: String {
+    public var message: Message {
         switch self {
         case let .diverged(epoch, batch, loss):
             "training diverged: loss became \(loss) at epoch \(epoch), batch \(batch) — try a smaller learning rate"

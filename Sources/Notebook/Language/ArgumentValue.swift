@@ -1,6 +1,6 @@
 import Core
 
-/// What is wrong with a value as typed, said without the argument's name ("must be > 0, got 0"):
+/// What is wrong with a value as typed, said without the argument's name (tr("must be > 0, got 0")):
 /// the spec that converts it puts the name in front and points the caret at the value.
 struct ValueProblem: Error {
     let message: String
@@ -33,7 +33,7 @@ extension ArgumentValue {
 extension Int: ArgumentValue {
     public static func parse(_ argument: CommandArgument) throws -> Int {
         guard case .number(let x) = argument.value, x == x.rounded(), abs(x) < 1e15 else {
-            throw ValueProblem("must be a whole number, got '\(argument.text)'")
+            throw ValueProblem(tr("must be a whole number, got '\(argument.text)'"))
         }
         return Int(x)
     }
@@ -44,7 +44,7 @@ extension Int: ArgumentValue {
 extension Double: ArgumentValue {
     public static func parse(_ argument: CommandArgument) throws -> Double {
         guard case .number(let x) = argument.value else {
-            throw ValueProblem("must be a number, got \(argument.value.kindName) '\(argument.text)'")
+            throw ValueProblem(tr("must be a number, got \(argument.value.kindName) '\(argument.text)'"))
         }
         return x
     }
@@ -58,7 +58,7 @@ extension Bool: ArgumentValue {
         switch argument.text.lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
-        default: throw ValueProblem("must be true or false, got '\(argument.text)'")
+        default: throw ValueProblem(tr("must be true or false, got '\(argument.text)'"))
         }
     }
     public static var placeholder: String { "true|false" }
@@ -88,7 +88,7 @@ public struct LayerSizes: ArgumentValue, Equatable {
     public let sizes: [Int]
     public static func parse(_ argument: CommandArgument) throws -> LayerSizes {
         guard case .sizes(let sizes, "-") = argument.value, sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
-            throw ValueProblem("must be layer sizes joined by '-', like 784-128-64-10, got '\(argument.text)'")
+            throw ValueProblem(tr("must be layer sizes joined by '-', like 784-128-64-10, got '\(argument.text)'"))
         }
         return LayerSizes(sizes: sizes)
     }
@@ -107,7 +107,7 @@ public struct InputShape: ArgumentValue, Equatable {
         case .number(let n) where n >= 1 && n == n.rounded() && n < 1e15:
             return InputShape(shape: [Int(n)])
         default:
-            throw ValueProblem("must be a shape like 28x28x1 (height×width×channels) or a number of features, got '\(argument.text)'")
+            throw ValueProblem(tr("must be a shape like 28x28x1 (height×width×channels) or a number of features, got '\(argument.text)'"))
         }
     }
     public static var placeholder: String { "28x28x1" }
@@ -118,7 +118,7 @@ public struct InputShape: ArgumentValue, Equatable {
 
 /// A range a converted value must fall in, named the way messages say it.
 public struct Limit<Value>: Sendable {
-    /// nil when the value is inside; otherwise what is wrong ("must be > 0, got 0").
+    /// nil when the value is inside; otherwise what is wrong (tr("must be > 0, got 0")).
     let violation: @Sendable (Value) -> String?
     public init(_ violation: @escaping @Sendable (Value) -> String?) { self.violation = violation }
 
@@ -126,19 +126,19 @@ public struct Limit<Value>: Sendable {
 }
 
 extension Limit where Value == Double {
-    public static var positive: Limit { Limit { $0 > 0 ? nil : "must be > 0, got \(format($0))" } }
-    public static var nonNegative: Limit { Limit { $0 >= 0 ? nil : "must be ≥ 0, got \(format($0))" } }
+    public static var positive: Limit { Limit { $0 > 0 ? nil : tr("must be > 0, got \(format($0))") } }
+    public static var nonNegative: Limit { Limit { $0 >= 0 ? nil : tr("must be ≥ 0, got \(format($0))") } }
     /// 0 < x < 1: a fraction held out.
-    public static var fraction: Limit { Limit { $0 > 0 && $0 < 1 ? nil : "must be between 0 and 1 (exclusive), got \(format($0))" } }
+    public static var fraction: Limit { Limit { $0 > 0 && $0 < 1 ? nil : tr("must be between 0 and 1 (exclusive), got \(format($0))") } }
     /// 0 ≤ x < 1: momentum, dropout, Adam's betas.
-    public static var rate: Limit { Limit { $0 >= 0 && $0 < 1 ? nil : "must be ≥ 0 and < 1, got \(format($0))" } }
+    public static var rate: Limit { Limit { $0 >= 0 && $0 < 1 ? nil : tr("must be ≥ 0 and < 1, got \(format($0))") } }
 }
 
 extension Limit where Value == Int {
-    public static func atLeast(_ low: Int) -> Limit { Limit { $0 >= low ? nil : "must be ≥ \(low), got \($0)" } }
+    public static func atLeast(_ low: Int) -> Limit { Limit { $0 >= low ? nil : tr("must be ≥ \(low), got \($0)") } }
     public static func within(_ range: ClosedRange<Int>) -> Limit {
-        Limit { $0 < range.lowerBound ? "must be ≥ \(range.lowerBound), got \($0)"
-            : $0 > range.upperBound ? "must be ≤ \(range.upperBound), got \($0)" : nil }
+        Limit { $0 < range.lowerBound ? tr("must be ≥ \(range.lowerBound), got \($0)")
+            : $0 > range.upperBound ? tr("must be ≤ \(range.upperBound), got \($0)") : nil }
     }
 }
 

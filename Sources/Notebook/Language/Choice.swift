@@ -28,8 +28,8 @@ extension Choice {
         // Suggest among the canonical names and the aliases, compared the same loose way, but always
         // show a canonical name: `CrossEntropyLos` is one letter from `CrossEntropyLoss`.
         let keys = (names + aliases.keys.sorted()).map(spellingKey)
-        let hint = suggestion(for: spellingKey(argument.text), among: keys).flatMap(named).map { "did you mean '\($0.name)'? " } ?? ""
-        throw ValueProblem("can't be '\(argument.text)': \(hint)choose \(names.joined(separator: ", "))")
+        let hint = suggestion(for: spellingKey(argument.text), among: keys).flatMap(named).map { tr("did you mean '\($0.name)'? ") } ?? ""
+        throw ValueProblem(tr("can't be '\(argument.text)': \(hint)choose \(names.joined(separator: ", "))"))
     }
 
     public static var placeholder: String { allCases.map(\.name).joined(separator: "|") }
@@ -149,9 +149,9 @@ enum LossName: String, Choice {
 
     var explanation: String {
         switch self {
-        case .nll: "negative log-likelihood of the log-probabilities"
-        case .softmaxCrossentropy: "cross-entropy of the softmax of the outputs (logits)"
-        default: "cross-entropy of the predicted probabilities"
+        case .nll: tr("negative log-likelihood of the log-probabilities")
+        case .softmaxCrossentropy: tr("cross-entropy of the softmax of the outputs (logits)")
+        default: tr("cross-entropy of the predicted probabilities")
         }
     }
 

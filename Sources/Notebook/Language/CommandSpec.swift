@@ -151,7 +151,7 @@ public struct CommandSpec: Sendable {
             do {
                 return try spec.convert(argument)
             } catch let problem as ValueProblem {
-                throw fail(spec.problem ?? "\(name) \(problem.message)", argument.valueRange)
+                throw fail(spec.problem.map(trText) ?? "\(name) \(problem.message)", argument.valueRange)
             }
         }
         var values: [String: any Sendable] = [:]
@@ -165,9 +165,9 @@ public struct CommandSpec: Sendable {
         if given.count > applicable.count {
             let extra = given[applicable.count]
             if subcommand != nil, let other = positionals.first(where: { spec in !applicable.contains { $0.name == spec.name } }) {
-                throw fail("\(form) takes no \(other.name)", extra.range)
+                throw fail(tr("\(form) takes no \(other.name)"), extra.range)
             }
-            throw fail("'\(name)' takes \(applicable.isEmpty ? "no" : "at most \(applicable.count)") positional argument\(applicable.count == 1 ? "" : "s"); '\(extra.text)' is one too many (usage: \(usage))", extra.range)
+            throw fail(tr("'\(name)' takes \(applicable.isEmpty ? "no" : "at most \(applicable.count)") positional argument\(applicable.count == 1 ? "" : "s"); '\(extra.text)' is one too many (usage: \(usage))"), extra.range)
         }
         for (spec, argument) in zip(applicable, given) {
             values[spec.name] = try convert(argument, spec, named: "'\(spec.name)'")
@@ -176,8 +176,8 @@ public struct CommandSpec: Sendable {
         if let missing = applicable.dropFirst(given.count).first(where: \.required) {
             let end = line.source.count
             let range = given.count > 0 ? given[given.count - 1].range : line.nameRange
-            let message = missing.missing ?? missing.problem
-            throw fail(message ?? "\(form) needs \(missing.help) (usage: \(usage))", message == nil ? SourceRange(end, end + 1) : range)
+            let message = (missing.missing ?? missing.problem).map(trText)
+            throw fail(message ?? tr("\(form) needs \(trText(missing.help)) (usage: \(usage))"), message == nil ? SourceRange(end, end + 1) : range)
         }
         let options = options(for: subcommand)
         for option in line.options {
@@ -185,7 +185,7 @@ public struct CommandSpec: Sendable {
             guard let spec = options.first(where: { $0.name == key }) else {
                 throw fail(unknownOption(key, subcommand: subcommand, applicable: options), option.keyRange)
             }
-            guard values[key] == nil else { throw fail("option '\(key)' is given twice", option.range) }
+            guard values[key] == nil else { throw fail(tr("option '\(key)' is given twice"), option.range) }
             values[key] = try convert(option, spec, named: key)
             ranges[key] = option.valueRange
         }
@@ -194,17 +194,17 @@ public struct CommandSpec: Sendable {
 
     private func unknownOption(_ key: String, subcommand: String?, applicable: [ArgumentSpec]) -> String {
         let target = subcommand.map { "'\(name) \($0)'" } ?? "'\(name)'"
-        let hint = suggestion(for: key, among: applicable.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+        let hint = suggestion(for: key, among: applicable.map(\.name)).map { tr(" (did you mean '\($0)'?)") } ?? ""
         func owners(of option: String) -> String {
             options.filter { $0.name == option }.flatMap { $0.only ?? [] }.map { "'\(name) \($0)'" }.joined(separator: " and ")
         }
         var elsewhere = ""
         if hint.isEmpty, let other = suggestion(for: key, among: options.map(\.name)) {
             // The option exists, or nearly, but for another form of the command.
-            elsewhere = other == key ? " — it is an option of \(owners(of: key))"
-                : " (did you mean '\(other)'? it is an option of \(owners(of: other)))"
+            elsewhere = other == key ? tr(" — it is an option of \(owners(of: key))")
+                : tr(" (did you mean '\(other)'? it is an option of \(owners(of: other)))")
         }
-        return "unknown option '\(key)' for \(target)\(hint)\(elsewhere)"
+        return tr("unknown option '\(key)' for \(target)\(hint)\(elsewhere)")
     }
 }
 

@@ -16,7 +16,7 @@ public enum Parser {
         }
         guard first.quoted == false, first.text.first?.isLetter == true,
               first.text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw CommandError("a command starts with its name, e.g. 'load mnist'", source: source, range: first.range)
+            throw CommandError(tr("a command starts with its name, e.g. 'load mnist'"), source: source, range: first.range)
         }
         let arguments = try chunks.dropFirst().map { try argument($0, in: source) }
         return ParsedCommand(source: source, name: first.text.lowercased(), nameRange: first.range, arguments: arguments)
@@ -31,15 +31,15 @@ public enum Parser {
             result += rest[..<start.lowerBound]
             guard let close = rest[start.upperBound...].firstIndex(of: "}") else {
                 let column = line.distance(from: line.startIndex, to: start.lowerBound)
-                throw CommandError("'${' is not closed with '}'", source: line, range: SourceRange(column, line.count))
+                throw CommandError(tr("'${' is not closed with '}'"), source: line, range: SourceRange(column, line.count))
             }
             let name = String(rest[start.upperBound..<close])
             guard let value = parameters[name] else {
                 let column = line.distance(from: line.startIndex, to: start.lowerBound)
                 let known = parameters.keys.sorted()
-                let hint = suggestion(for: name, among: known).map { " (did you mean '\($0)'?)" }
-                    ?? (known.isEmpty ? " (this notebook has no parameters)" : "")
-                throw CommandError("unknown parameter '\(name)'\(hint)", source: line,
+                let hint = suggestion(for: name, among: known).map { tr(" (did you mean '\($0)'?)") }
+                    ?? (known.isEmpty ? tr(" (this notebook has no parameters)") : "")
+                throw CommandError(tr("unknown parameter '\(name)'\(hint)"), source: line,
                                    range: SourceRange(column, column + name.count + 3))
             }
             result += value
@@ -92,7 +92,7 @@ public enum Parser {
                         if characters[i] == quote { closed = true; i += 1; break }
                         text.append(characters[i]); i += 1
                     }
-                    if !closed { throw CommandError("this quote is not closed", source: source, range: SourceRange(start, characters.count)) }
+                    if !closed { throw CommandError(tr("this quote is not closed"), source: source, range: SourceRange(start, characters.count)) }
                     continue
                 }
                 if c == "#" && quotedAt == nil { break }
@@ -119,9 +119,9 @@ public enum Parser {
         let rawValue = String(chunk.text.dropFirst(offset + 1))
         let keyRange = SourceRange(chunk.range.start, equals)
         let valueRange = SourceRange(equals + 1, chunk.range.end)
-        guard !key.isEmpty else { throw CommandError("an option needs a name before '='", source: source, range: chunk.range) }
+        guard !key.isEmpty else { throw CommandError(tr("an option needs a name before '='"), source: source, range: chunk.range) }
         guard !rawValue.isEmpty || chunk.valueQuoted else {
-            throw CommandError("option '\(key)' needs a value after '='", source: source, range: chunk.range)
+            throw CommandError(tr("option '\(key)' needs a value after '='"), source: source, range: chunk.range)
         }
         let value = chunk.valueQuoted ? Value.string(rawValue) : try value(rawValue, source: source, range: valueRange)
         return CommandArgument(key: key, value: value, text: rawValue, range: chunk.range, keyRange: keyRange, valueRange: valueRange)
@@ -131,7 +131,7 @@ public enum Parser {
         if text.contains(",") {
             let items = text.split(separator: ",", omittingEmptySubsequences: false)
             guard !items.contains(where: \.isEmpty) else {
-                throw CommandError("a list has an empty item: '\(text)'", source: source, range: range)
+                throw CommandError(tr("a list has an empty item: '\(text)'"), source: source, range: range)
             }
             return .list(try items.map { try value(String($0), source: source, range: range) })
         }
@@ -143,7 +143,7 @@ public enum Parser {
             let parts = text.split(separator: separator, omittingEmptySubsequences: false)
             if parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
                 guard let sizes = Optional(parts.compactMap { Int($0) }), sizes.count == parts.count else {
-                    throw CommandError("a size is too large: '\(text)'", source: source, range: range)
+                    throw CommandError(tr("a size is too large: '\(text)'"), source: source, range: range)
                 }
                 return .sizes(sizes, separator: separator)
             }

@@ -10,11 +10,11 @@ public enum Value: Equatable, Sendable {
     /// How the value reads in messages.
     public var kindName: String {
         switch self {
-        case .number: "a number"
-        case .word: "a word"
-        case .string: "a quoted string"
-        case .list: "a list"
-        case .sizes(_, let separator): separator == "x" ? "a shape" : "a list of sizes"
+        case .number: tr("a number")
+        case .word: tr("a word")
+        case .string: tr("a quoted string")
+        case .list: tr("a list")
+        case .sizes(_, let separator): separator == "x" ? tr("a shape") : tr("a list of sizes")
         }
     }
 }

@@ -119,7 +119,7 @@ public struct NotebookDocument: Equatable, Sendable {
         var index = 0
         if lines.first?.text.trimmingCharacters(in: .whitespaces) == "---" {
             guard let end = lines.dropFirst().firstIndex(where: { $0.text.trimmingCharacters(in: .whitespaces) == "---" }) else {
-                throw SyntaxError(line: 1, message: "the front matter opened here is never closed with '---'")
+                throw SyntaxError(line: 1, message: tr("the front matter opened here is never closed with '---'"))
             }
             try document.readFrontMatter(lines[1..<end])
             document.frontMatter = Array(lines[...end])
@@ -134,7 +134,7 @@ public struct NotebookDocument: Equatable, Sendable {
             let line = lines[index]
             guard let fence = Fence(line.text) else { prose.append(line); index += 1; continue }
             guard let close = lines[(index + 1)...].firstIndex(where: { fence.isClosed(by: $0.text) }) else {
-                throw SyntaxError(line: line.number, message: "the code fence opened here (\(fence.marker)\(fence.info)) is never closed")
+                throw SyntaxError(line: line.number, message: tr("the code fence opened here (\(fence.marker)\(fence.info)) is never closed"))
             }
             let body = Array(lines[(index + 1)..<close])
             switch fence.info.lowercased() {
@@ -143,9 +143,9 @@ public struct NotebookDocument: Equatable, Sendable {
                 document.parts.append(.cell(try Cell(opening: line, body: body, closing: lines[close])))
             case "output":
                 guard case .cell(var cell)? = document.parts.last, prose.allSatisfy(\.isBlank) else {
-                    throw SyntaxError(line: line.number, message: "an output block must come right after a caderno cell")
+                    throw SyntaxError(line: line.number, message: tr("an output block must come right after a caderno cell"))
                 }
-                guard cell.recorded == nil else { throw SyntaxError(line: line.number, message: "this cell already has an output block") }
+                guard cell.recorded == nil else { throw SyntaxError(line: line.number, message: tr("this cell already has an output block")) }
                 cell.recorded = RecordedOutput(gap: prose, opening: line, lines: body, closing: lines[close])
                 prose = []
                 document.parts[document.parts.count - 1] = .cell(cell)
@@ -162,7 +162,7 @@ public struct NotebookDocument: Equatable, Sendable {
         for line in lines where !line.text.trimmingCharacters(in: .whitespaces).isEmpty && !line.text.hasPrefix("#") {
             let indented = line.text.first == " " || line.text.first == "\t"
             guard let colon = line.text.firstIndex(of: ":") else {
-                throw SyntaxError(line: line.number, message: "front matter lines are 'key: value', got '\(line.text)'")
+                throw SyntaxError(line: line.number, message: tr("front matter lines are 'key: value', got '\(line.text)'"))
             }
             let key = line.text[..<colon].trimmingCharacters(in: .whitespaces)
             var value = line.text[line.text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -179,14 +179,14 @@ public struct NotebookDocument: Equatable, Sendable {
             case "lang": language = value
             case "tolerance":
                 guard let number = Double(value), number > 0, number.isFinite else {
-                    throw SyntaxError(line: line.number, message: "'tolerance:' takes a number > 0, like 0.001, got '\(value)'")
+                    throw SyntaxError(line: line.number, message: tr("'tolerance:' takes a number > 0, like 0.001, got '\(value)'"))
                 }
                 tolerance = number
             case "params":
-                guard value.isEmpty else { throw SyntaxError(line: line.number, message: "'params:' takes indented 'name: value' lines below it") }
+                guard value.isEmpty else { throw SyntaxError(line: line.number, message: tr("'params:' takes indented 'name: value' lines below it")) }
                 inParameters = true
             default:
-                throw SyntaxError(line: line.number, message: "unknown front matter key '\(key)' (known: title, lang, params, tolerance)")
+                throw SyntaxError(line: line.number, message: tr("unknown front matter key '\(key)' (known: title, lang, params, tolerance)"))
             }
         }
     }
@@ -203,20 +203,20 @@ extension NotebookDocument.Cell {
             let parts = trimmed.dropFirst(2).split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             func fail(_ message: String) -> NotebookDocument.SyntaxError { .init(line: line.number, message: message) }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw fail("a cell option is '#| key: value', like '#| output: ignore', got '\(trimmed)'")
+                throw fail(tr("a cell option is '#| key: value', like '#| output: ignore', got '\(trimmed)'"))
             }
             let (key, value) = (parts[0], parts[1])
             guard let allowed = NotebookDocument.cellOptions[key] else {
                 let known = NotebookDocument.cellOptions.keys.sorted()
-                let hint = suggestion(for: key, among: known).map { " (did you mean '\($0)'?)" } ?? ""
-                throw fail("unknown cell option '\(key)'\(hint); the options are \(known.joined(separator: ", "))")
+                let hint = suggestion(for: key, among: known).map { tr(" (did you mean '\($0)'?)") } ?? ""
+                throw fail(tr("unknown cell option '\(key)'\(hint); the options are \(known.joined(separator: ", "))"))
             }
             if let values = allowed {
-                guard values.contains(value) else { throw fail("'#| \(key):' takes \(values.joined(separator: " or ")), got '\(value)'") }
+                guard values.contains(value) else { throw fail(tr("'#| \(key):' takes \(values.joined(separator: " or ")), got '\(value)'")) }
             } else {
-                guard let number = Double(value), number > 0, number.isFinite else { throw fail("'#| \(key):' takes a number > 0, got '\(value)'") }
+                guard let number = Double(value), number > 0, number.isFinite else { throw fail(tr("'#| \(key):' takes a number > 0, got '\(value)'")) }
             }
-            guard options.updateValue(value, forKey: key) == nil else { throw fail("the cell option '\(key)' is given twice") }
+            guard options.updateValue(value, forKey: key) == nil else { throw fail(tr("the cell option '\(key)' is given twice")) }
         }
         self.init(opening: opening, closing: closing, body: body, options: options, recorded: nil)
     }
@@ -246,7 +246,7 @@ struct Fence {
 
 extension NotebookDocument {
     /// What a parameter's default makes it: a whole number, a number, true/false, or any text.
-    public enum ParameterKind: String, Sendable {
+    public enum ParameterKind: String, CaseIterable, Sendable {
         case wholeNumber = "a whole number", number = "a number", boolean = "true or false", text = "text"
 
         public init(default value: String) {
@@ -267,6 +267,6 @@ extension NotebookDocument {
     /// `-P lr=abc` is refused before anything runs rather than failing in the middle of the notebook.
     public static func parameterProblem(_ value: String, default defaultValue: String) -> String? {
         let kind = ParameterKind(default: defaultValue)
-        return kind.accepts(value) ? nil : "this parameter is \(kind.rawValue) (its default is \(defaultValue)), got '\(value)'"
+        return kind.accepts(value) ? nil : tr("this parameter is \(trText(kind.rawValue)) (its default is \(defaultValue)), got '\(value)'")
     }
 }

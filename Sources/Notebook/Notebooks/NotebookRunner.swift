@@ -18,10 +18,13 @@ public final class NotebookRunner {
         public var export: String?
         /// Pause before each cell (a plain replay only).
         public var step: Bool
-        public init(mode: Mode = .replay, export: String? = nil, step: Bool = false) {
+        /// Speak this language (`--lang`) whatever the notebook's `lang:` says.
+        public var language: Language?
+        public init(mode: Mode = .replay, export: String? = nil, step: Bool = false, language: Language? = nil) {
             self.mode = mode
             self.export = export
             self.step = step
+            self.language = language
         }
     }
 
@@ -41,7 +44,7 @@ public final class NotebookRunner {
         } catch let error as NotebookDocument.SyntaxError {
             terminal.error("\(path):\(error.description)")
         } catch {
-            terminal.error("error: cannot read \(path): \(FileProblem(error))")
+            terminal.error(tr("error: cannot read \(path): \(FileProblem(error))"))
         }
         return nil
     }
@@ -50,36 +53,42 @@ public final class NotebookRunner {
     public func listParameters(file path: String) -> Int32 {
         guard let document = read(path) else { return 1 }
         guard !document.parameters.isEmpty else {
-            terminal.emit(.note("\((path as NSString).lastPathComponent) has no parameters."))
+            terminal.emit(.note(tr("\((path as NSString).lastPathComponent) has no parameters.")))
             return 0
         }
-        terminal.emit(.table(Table(headers: ["parameter", "default", "takes"], rows: document.parameters.sorted { $0.key < $1.key }.map {
-            [$0.key, $0.value, NotebookDocument.ParameterKind(default: $0.value).rawValue]
+        terminal.emit(.table(Table(headers: [tr("parameter"), tr("default"), tr("takes")], rows: document.parameters.sorted { $0.key < $1.key }.map {
+            [$0.key, $0.value, trText(NotebookDocument.ParameterKind(default: $0.value).rawValue)]
         })))
-        terminal.emit(.note("Set one with -P, e.g. caderno run \(path) -P \(document.parameters.keys.sorted()[0])=\(document.parameters.sorted { $0.key < $1.key }[0].value)"))
+        terminal.emit(.note(tr("Set one with -P, e.g. caderno run \(path) -P \(document.parameters.keys.sorted()[0])=\(document.parameters.sorted { $0.key < $1.key }[0].value)")))
         return 0
     }
 
     /// Reads and replays `path`; `overrides` replace parameter defaults. Returns the exit status.
     public func run(file path: String, overrides: [String: String] = [:], options: Options = Options()) -> Int32 {
         guard let document = read(path) else { return 1 }
+        // The notebook's own language (its recorded outputs are in it), unless --lang says otherwise.
+        let language = options.language ?? document.language.flatMap(Language.init(code:)) ?? Language.current
+        return Language.$current.withValue(language) { run(document, path: path, overrides: overrides, options: options) }
+    }
+
+    private func run(_ document: NotebookDocument, path: String, overrides: [String: String], options: Options) -> Int32 {
         if let unknown = overrides.keys.sorted().first(where: { document.parameters[$0] == nil }) {
             let known = document.parameters.keys.sorted()
-            let hint = suggestion(for: unknown, among: known).map { " (did you mean '\($0)'?)" }
-                ?? (known.isEmpty ? " (it has none)" : " (it has \(known.joined(separator: ", ")))")
-            terminal.error("error: \(path) has no parameter '\(unknown)'\(hint)")
+            let hint = suggestion(for: unknown, among: known).map { tr(" (did you mean '\($0)'?)") }
+                ?? (known.isEmpty ? tr(" (it has none)") : tr(" (it has \(known.joined(separator: ", ")))"))
+            terminal.error(tr("error: \(path) has no parameter '\(unknown)'\(hint)"))
             return 1
         }
         for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
             if let problem = NotebookDocument.parameterProblem(value, default: document.parameters[name]!) {
-                terminal.error("error: -P \(name)=\(value): \(problem)")
+                terminal.error(tr("error: -P \(name)=\(value): \(problem)"))
                 return 1
             }
         }
         if options.mode != .replay, !overrides.isEmpty,
            let recorded = document.cells.first(where: { $0.output != nil && $0.options["output"] != "ignore" }) {
-            terminal.error("\(path):\(recorded.fenceLine): error: the recorded outputs are for the notebook's own parameters, so "
-                           + "\(options.mode == .check ? "--check" : "--update") cannot take -P (mark a cell '#| output: ignore' to leave it out)")
+            terminal.error(tr("\(path):\(recorded.fenceLine): error: the recorded outputs are for the notebook's own parameters, so ")
+                           + tr("\(options.mode == .check ? "--check" : "--update") cannot take -P (mark a cell '#| output: ignore' to leave it out)"))
             return 1
         }
         return run(document, file: path, parameters: document.parameters.merging(overrides) { $1 }, options: options)
@@ -120,8 +129,8 @@ public final class NotebookRunner {
             fresh[index] = actual
             if options.mode == .check {
                 let first = cell.output?.first?.number ?? cell.fenceLine
-                terminal.error(["\(file):\(first): error: the output of the cell at line \(cell.fenceLine) differs from its recording",
-                                "--- recorded", "+++ this run"].joined(separator: "\n") + "\n"
+                terminal.error([tr("\(file):\(first): error: the output of the cell at line \(cell.fenceLine) differs from its recording"),
+                                tr("--- recorded"), tr("+++ this run")].joined(separator: "\n") + "\n"
                                + check.diff(recorded: recorded, actual: actual).joined(separator: "\n"))
             }
         }
@@ -134,42 +143,42 @@ public final class NotebookRunner {
             })
             let parts = Array(recorder.record.parts.dropFirst(document.title == nil ? 0 : 1))   // the title is the export's own
             let transcript = Transcript(title: document.title ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension,
-                                        origin: "Replayed \(Self.today()) by Caderno \(cadernoVersion) from \((file as NSString).lastPathComponent)",
+                                        origin: tr("Replayed \(Self.today()) by Caderno \(cadernoVersion) from \((file as NSString).lastPathComponent)"),
                                         parts: parts)
             guard let format = ExportFormat(path: export) else {
-                terminal.error("error: --export takes a .nb, .md, .html or .ipynb file, got '\(export)'")
+                terminal.error(tr("error: --export takes a .nb, .md, .html or .ipynb file, got '\(export)'"))
                 return 1
             }
             let files = format == .nb ? [(export, document.recording(outputs).text)] : Exporter.files(transcript, as: format, path: export)
             do {
                 for file in files { try AtomicFile.write(Data(file.1.utf8), to: file.0) }
             } catch {
-                terminal.error("error: \(error)")
+                terminal.error("error: " + tr(error: error))
                 return 1
             }
-            terminal.write("Exported \(file) to \(export)\(files.count > 1 ? " (and \(files.count - 1) picture\(files.count == 2 ? "" : "s") beside it)" : "").\n")
+            terminal.write(tr("Exported \(file) to \(export)\(files.count > 1 ? tr(" (and \(files.count - 1) picture\(files.count == 2 ? "" : "s") beside it)") : "").\n"))
         }
         switch options.mode {
         case .replay:
             return 0
         case .check:
-            let summary = "\(file): \(matched) cell\(matched == 1 ? "" : "s") match\(matched == 1 ? "es" : "") the recorded output"
+            let summary = tr("\(file): \(matched) cell\(matched == 1 ? "" : "s") match\(matched == 1 ? "es" : "") the recorded output")
                 + (differing > 0 ? ", \(differing) differ\(differing == 1 ? "s" : "")" : "")
-                + (unrecorded > 0 ? ", \(unrecorded) ha\(unrecorded == 1 ? "s" : "ve") none recorded (--update records it)" : "")
+                + (unrecorded > 0 ? tr(", \(unrecorded) ha\(unrecorded == 1 ? "s" : "ve") none recorded (--update records it)") : "")
             differing > 0 ? terminal.error(summary) : terminal.write(summary + "\n")
             return differing > 0 ? 1 : 0
         case .update:
             guard !fresh.isEmpty else {
-                terminal.write("\(file): every recorded output matches; nothing to update.\n")
+                terminal.write(tr("\(file): every recorded output matches; nothing to update.\n"))
                 return 0
             }
             do {
                 try AtomicFile.write(Data(document.recording(fresh).text.utf8), to: file)
             } catch {
-                terminal.error("error: \(error)")
+                terminal.error("error: " + tr(error: error))
                 return 1
             }
-            terminal.write("\(file): recorded the output of \(fresh.count) cell\(fresh.count == 1 ? "" : "s").\n")
+            terminal.write(tr("\(file): recorded the output of \(fresh.count) cell\(fresh.count == 1 ? "" : "s").\n"))
             return 0
         }
     }
@@ -212,7 +221,7 @@ public final class NotebookRunner {
                 try session.execute(line.text, output: output)
                 if stepper?.takeInterrupt() == true { break }   // Ctrl-C: back to the pause
             } catch {
-                let message = (error as? CommandError)?.description ?? "error: \(error)"
+                let message = (error as? CommandError)?.description ?? "error: " + tr(error: error)
                 if expectsError {
                     events.handle(.error(message, expected: true))
                     failed = true
@@ -223,7 +232,7 @@ public final class NotebookRunner {
             }
         }
         if expectsError && !failed {
-            events.handle(.error("\(file):\(cell.fenceLine): error: this cell is marked '#| error: expected', but every command in it ran",
+            events.handle(.error(tr("\(file):\(cell.fenceLine): error: this cell is marked '#| error: expected', but every command in it ran"),
                                  expected: false))
             return false
         }

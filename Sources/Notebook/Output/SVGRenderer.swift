@@ -56,7 +56,7 @@ public struct SVGRenderer: Sendable {
             for point in Self.markerPlaces(points, group: group) { body.append(marker(group, at: point, color: color)) }
             legend.append(("<line x1=\"0\" y1=\"-4\" x2=\"22\" y2=\"-4\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>" + marker(group, at: (11, -4), color: color), series.name))
         }
-        if chart.unitSquare { legend.append(("<line x1=\"0\" y1=\"-4\" x2=\"22\" y2=\"-4\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>", "chance")) }
+        if chart.unitSquare { legend.append(("<line x1=\"0\" y1=\"-4\" x2=\"22\" y2=\"-4\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>", tr("chance"))) }
         for (index, entry) in legend.enumerated() {
             let column = Double(index % 4), row = Double(index / 4)
             let (legendX, legendY) = (40 + column * 150, plot.bottom + 66 + row * 18)
@@ -153,7 +153,7 @@ public struct SVGRenderer: Sendable {
         // Wide enough for the title too (about 8.5 px a character at 16 px, bold).
         let width = max(cellWidth * Double(columns) + 16, Double(grid.title.count) * 8.5 + 32), height = 44 + cellHeight * Double(rows)
         var body = [text(grid.title, x: width / 2, y: 26, size: 16, anchor: "middle", bold: true)]
-        if grid.signed { body.append(text("red: positive · blue: negative · white: 0", x: width / 2, y: height + 4, anchor: "middle")) }
+        if grid.signed { body.append(text(tr("red: positive · blue: negative · white: 0"), x: width / 2, y: height + 4, anchor: "middle")) }
         for (index, image) in grid.images.enumerated() {
             let (x0, y0) = (8 + Double(index % columns) * cellWidth + 12, 40 + Double(index / columns) * cellHeight)
             body.append("<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(Double(image.width) * scale))\" height=\"\(f(Double(image.height) * scale))\" fill=\"\(grid.signed ? "#f7f7f7" : "#000")\"/>")

@@ -13,10 +13,10 @@ public func summaryTable(_ summary: ModelSummary) -> Table {
         ["\(row.name) (\(row.kind))", kerasShape(row.outputShape), groupedThousands(row.parameterCount)]
     }
     let size = readableBytes(summary.totalBytes)
-    return Table(headers: ["Layer (type)", "Output Shape", "Param #"], rows: rows, alignments: [.left, .left, .right],
-                 footer: ["Total params: \(groupedThousands(summary.totalParameters)) (\(size))",
-                          "Trainable params: \(groupedThousands(summary.totalParameters)) (\(size))",
-                          "Non-trainable params: 0 (0.00 B)"])
+    return Table(headers: [tr("Layer (type)"), tr("Output Shape"), tr("Param #")], rows: rows, alignments: [.left, .left, .right],
+                 footer: [tr("Total params: \(groupedThousands(summary.totalParameters)) (\(size))"),
+                          tr("Trainable params: \(groupedThousands(summary.totalParameters)) (\(size))"),
+                          tr("Non-trainable params: 0 (0.00 B)")])
 }
 
 /// The summary as plain text.

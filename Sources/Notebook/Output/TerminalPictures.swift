@@ -74,7 +74,7 @@ extension TerminalRenderer {
         }
         lines.append(ticks)
         lines.append(String(repeating: " ", count: margin + 1 + max(0, (columns - chart.xLabel.count) / 2)) + chart.xLabel
-                     + "   (y: \(chart.yLabel))")
+                     + tr("   (y: \(chart.yLabel))"))
         let samples = chart.series.enumerated().map { index, series in
             guard unicode else { return String(repeating: DotCanvas.asciiMarks[index % DotCanvas.asciiMarks.count], count: 2) }
             let line = series.dashed ? "┅" : "━"
@@ -85,8 +85,9 @@ extension TerminalRenderer {
         }
         var visible = chart.series.enumerated().map { samples[$0.offset].count + 1 + $0.element.name.count }
         if chart.unitSquare {
-            entries.append(style(unicode ? "┅┅" : "..", "2") + " chance")
-            visible.append(9)
+            let chance = tr("chance")
+            entries.append(style(unicode ? "┅┅" : "..", "2") + " " + chance)
+            visible.append(3 + chance.count)
         }
         // The legend, wrapped to the width.
         var legend = String(repeating: " ", count: margin + 1), used = margin + 1
@@ -107,7 +108,7 @@ extension TerminalRenderer {
     func render(_ heatmap: Heatmap) -> String {
         let cellWidth = max(heatmap.columnLabels.map(\.count).max() ?? 1, heatmap.cells.joined().map(\.count).max() ?? 1) + 2
         let labelWidth = max(heatmap.rowLabels.map(\.count).max() ?? 1, 1) + 1
-        var lines = [style(heatmap.title, "1") + " — rows: \(heatmap.rowTitle), columns: \(heatmap.columnTitle)"]
+        var lines = [style(heatmap.title, "1") + tr(" — rows: \(heatmap.rowTitle), columns: \(heatmap.columnTitle)")]
         lines.append(String(repeating: " ", count: labelWidth) + heatmap.columnLabels.map { pad($0, cellWidth) }.joined())
         for (row, label) in heatmap.rowLabels.enumerated() {
             let cells = heatmap.cells[row].enumerated().map { column, text in shaded(pad(text, cellWidth), heatmap.shades[row][column]) }
@@ -158,7 +159,7 @@ extension TerminalRenderer {
     // MARK: - Images
 
     func render(_ grid: ImageGrid) -> String {
-        guard grid.images.first != nil else { return style(grid.title, "1") + "\n(no images)" }
+        guard grid.images.first != nil else { return style(grid.title, "1") + tr("\n(no images)") }
         // Taller than the screen, its top rows would scroll away: draw the images at half size.
         let full = renderFull(grid)
         guard let height, full.count >= height - 1, grid.images.allSatisfy({ $0.width >= 16 && $0.height >= 16 }) else {
@@ -178,8 +179,8 @@ extension TerminalRenderer {
         let perRow = max(1, min(grid.columns, min(width, 160) / cellWidth))
         var lines = [style(grid.title, "1")]
         if grid.signed {
-            lines.append(color ? "(\(style("red", "38;5;196")): positive · \(style("blue", "38;5;21")): negative · black: 0)"
-                         : unicode ? "(█ positive · ● negative · blank: 0)" : "(# positive · ~ negative · blank: 0)")
+            lines.append(color ? tr("(\(style(tr("red"), "38;5;196")): positive · \(style(tr("blue"), "38;5;21")): negative · black: 0)")
+                         : unicode ? tr("(█ positive · ● negative · blank: 0)") : tr("(# positive · ~ negative · blank: 0)"))
         }
         for start in stride(from: 0, to: grid.images.count, by: perRow) {
             let images = grid.images[start..<min(start + perRow, grid.images.count)]

@@ -200,12 +200,15 @@ public struct TerminalRenderer: Sendable {
     /// progress line that wraps cannot be redrawn in place. The bar shrinks first, then the detail.
     public func render(_ progress: Progress) -> String {
         let counter = "\(progress.done)/\(progress.total)"
-        let eta = progress.secondsLeft.map { " · ETA " + formatDuration($0) } ?? ""
+        let eta = progress.secondsLeft.map { tr(" · ETA \(formatDuration($0))") } ?? ""
         let brackets = unicode ? 0 : 2
-        let room = width - 1 - (progress.label.count + 1 + 10 + brackets + 1 + counter.count + 3 + eta.count)
+        // Three columns stay free: the terminal echoes Ctrl-C as "^C" after the line, and a line
+        // that wraps cannot be cleared in place.
+        let free = 3
+        let room = width - free - (progress.label.count + 1 + 10 + brackets + 1 + counter.count + 3 + eta.count)
         let detail = progress.detail.count <= room ? progress.detail : room > 1 ? progress.detail.prefix(room - 1) + "…" : ""
         let tail = " \(counter)\(detail.isEmpty ? "" : " · " + detail)\(eta)"
-        let barWidth = max(3, min(30, width - 1 - progress.label.count - 1 - brackets - tail.count))
+        let barWidth = max(3, min(30, width - free - progress.label.count - 1 - brackets - tail.count))
         let filled = progress.total > 0 ? barWidth * progress.done / progress.total : 0
         let bar = unicode
             // Without colour, done and to do must differ in shape: heavy line, then light.

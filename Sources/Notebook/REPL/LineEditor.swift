@@ -41,6 +41,8 @@ final class LineEditor {
     func read() -> Input {
         var count: Int32 = 0
         guard let raw = el_gets(editor, &count), count > 0 else {
+            // Ctrl-C on an empty line ends it with nothing in it: that is not Ctrl-D.
+            if caderno_el_take_line_interrupt(editor) != 0 { return .interrupted }
             if caderno_take_interrupt() != 0 || (count == -1 && errno == EINTR) { return .interrupted }
             return .endOfInput
         }

@@ -21,11 +21,11 @@ public final class REPL {
     func runInteractive() -> Int32 {
         guard let editor = LineEditor(prompt: "caderno> ", historyPath: LineEditor.defaultHistoryPath(),
                                       completer: Completer(workingDirectory: session.workingDirectory)) else {
-            sink.error("error: could not start the line editor; reading plain lines")
+            sink.error(tr("error: could not start the line editor; reading plain lines"))
             return runPiped(keepGoing: true)
         }
         session.interruptRequested = { caderno_take_interrupt() != 0 }
-        sink.write(sink.renderer.wrap("Caderno — type 'help' for the commands, Tab to complete, Ctrl-D to leave.") + "\n")
+        sink.write(sink.renderer.wrap(tr("Caderno — type 'help' for the commands, Tab to complete, Ctrl-D to leave.")) + "\n")
         while !session.wantsToQuit {
             switch editor.read() {
             case .endOfInput:
@@ -66,7 +66,7 @@ public final class REPL {
             try session.execute(line, output: EventOutput(sink))
             return true
         } catch {
-            sink.handle(.error((error as? CommandError)?.description ?? "error: \(error)", expected: false))
+            sink.handle(.error((error as? CommandError)?.description ?? "error: " + tr(error: error), expected: false))
         }
         return false
     }

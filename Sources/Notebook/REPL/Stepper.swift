@@ -39,7 +39,7 @@ final class Stepper {
         let preview = cell.commands.map(\.text).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         terminal.write(terminal.renderer.style("── cell \(number) of \(total) (line \(cell.fenceLine)): "
                                                + preview.joined(separator: " · "), "2") + "\n")
-        terminal.write(terminal.renderer.style("   Enter runs it · a command runs now · continue · quit", "2") + "\n")
+        terminal.write(terminal.renderer.style(tr("   Enter runs it · a command runs now · continue · quit"), "2") + "\n")
         let repl = REPL(session: session, sink: terminal)
         while true {
             let line: String
@@ -53,7 +53,7 @@ final class Stepper {
                     line = text
                 }
             } else {
-                terminal.write("step> ")
+                terminal.write(tr("step> "))
                 guard let text = readLine() else { return .quit }
                 line = text
             }

@@ -13,18 +13,18 @@ extension Session {
         options: [AugmentCommand.rotate, AugmentCommand.shift]
     )) { session, arguments, output in
         if arguments[AugmentCommand.off] != nil {
-            guard arguments.line.options.isEmpty else { throw arguments.error("'augment off' takes no options", at: AugmentCommand.off) }
+            guard arguments.line.options.isEmpty else { throw arguments.error(tr("'augment off' takes no options"), at: AugmentCommand.off) }
             session.state.augmentation = nil
-            output.emit(.text("Augmentation off: training images are used as they are."))
+            output.emit(.text(tr("Augmentation off: training images are used as they are.")))
             return
         }
         let rotation = arguments[AugmentCommand.rotate], shift = arguments[AugmentCommand.shift]
-        guard rotation <= 180 else { throw arguments.error("rotate must be ≤ 180 degrees, got \(format(rotation))", at: AugmentCommand.rotate) }
+        guard rotation <= 180 else { throw arguments.error(tr("rotate must be ≤ 180 degrees, got \(format(rotation))"), at: AugmentCommand.rotate) }
         guard rotation > 0 || shift > 0 else {
-            throw arguments.error("say how much: augment rotate=15 shift=2 (or augment off)")
+            throw arguments.error(tr("say how much: augment rotate=15 shift=2 (or augment off)"))
         }
         session.state.augmentation = Augmentation(rotation: Float(rotation), shift: Float(shift))
-        output.emit(.text("Each training batch will be rotated by up to ±\(format(rotation))° and shifted by up to ±\(format(shift)) pixels, at random (test and validation images stay as they are)."))
+        output.emit(.text(tr("Each training batch will be rotated by up to ±\(format(rotation))° and shifted by up to ±\(format(shift)) pixels, at random (test and validation images stay as they are).")))
     }
 
     static let load = Command(spec: CommandSpec(
@@ -47,38 +47,38 @@ extension Session {
             case .idx:
                 directory = session.resolve(arguments[LoadCommand.folder].text)
                 dataset = try Dataset.loadIDXFolder(directory, limit: limit, testLimit: testLimit)
-                title = "the IDX files"
+                title = tr("the IDX files")
             case .named(let info):
                 let store = DataStore(explicitDirectory: arguments[LoadCommand.directory].map { session.resolve($0.text) },
                                       environment: session.environment, workingDirectory: session.workingDirectory)
                 // Progress arrives on the download's thread while this one waits for it to finish.
                 nonisolated(unsafe) let sink = output
                 directory = try store.fetch(info) { progress in
-                    sink.progress(Progress(label: "Downloading \(progress.file)", done: progress.received,
+                    sink.progress(Progress(label: tr("Downloading \(progress.file)"), done: progress.received,
                                              total: progress.expected ?? progress.received, detail: "\(progress.received / 1024) KiB",
                                              secondsLeft: nil))
                 }
                 output.progress(nil)
                 dataset = try Dataset.load(info, from: directory, limit: limit, testLimit: testLimit)
-                title = info.title
+                title = trText(info.title)
             }
         } catch let error as IDXFile.Error {
-            throw arguments.error(error.description)
+            throw arguments.error(tr(error: error))
         } catch let error as DataStore.Error {
-            throw arguments.error(error.description)
+            throw arguments.error(tr(error: error))
         }
         session.data = LoadedData(dataset: dataset)
         let shape = dataset.train.sampleShape
         let shown = DataStore(environment: session.environment, workingDirectory: session.workingDirectory).display(directory)
-        output.emit(.text("Loaded \(title) from \(shown)"))
+        output.emit(.text(tr("Loaded \(title) from \(shown)")))
         output.emit(.fields([
-            Field("training", "\(count(dataset.train.count)) images of \(shape.dropFirst().map(String.init).joined(separator: "×"))"),
-            Field("test", "\(count(dataset.test.count)) images"),
-            Field("classes", "\(dataset.classNames.count): " + dataset.classNames.joined(separator: dataset.classNames.allSatisfy { $0.count == 1 } ? " " : ", ")),
-            Field("pixels", "0 to 255"),
+            Field(tr("training"), tr("\(count(dataset.train.count)) images of \(shape.dropFirst().map(String.init).joined(separator: "×"))")),
+            Field(tr("test"), tr("\(count(dataset.test.count)) images")),
+            Field(tr("classes"), "\(dataset.classNames.count): " + dataset.classNames.joined(separator: dataset.classNames.allSatisfy { $0.count == 1 } ? " " : ", ")),
+            Field(tr("pixels"), tr("0 to 255")),
         ]))
         if let expected = session.state.modelPreprocessing, let step = expected.normalization {
-            output.emit(.note("The loaded model was trained on \(expected.sentence): run normalize \(step) before evaluating it."))
+            output.emit(.note(tr("The loaded model was trained on \(expected.sentence): run normalize \(step) before evaluating it.")))
         }
     }
 
@@ -91,7 +91,7 @@ extension Session {
     )) { session, arguments, output in
         var data = try session.requireData(arguments)
         if let done = data.normalization {
-            throw arguments.error("the pixels are already normalized (\(done.name)) — load the data again to start over")
+            throw arguments.error(tr("the pixels are already normalized (\(done.name)) — load the data again to start over"))
         }
         data.normalization = arguments[NormalizeCommand.method]
         switch arguments[NormalizeCommand.method] {
@@ -100,11 +100,11 @@ extension Session {
             data.standardization = (mean, std)
             data.dataset = dataset
             data.validation = data.validation?.transformingInputs { ($0 - mean) / std }
-            output.emit(.text(String(format: "Standardized: (pixel − %.2f) / %.2f, the training images' mean and standard deviation.", mean, std)))
+            output.emit(.text(trFormat("Standardized: (pixel − %.2f) / %.2f, the training images' mean and standard deviation.", mean, std)))
         case .scale:
             data.dataset = data.dataset.scaled()
             data.validation = data.validation?.transformingInputs { $0 / 255 }
-            output.emit(.text("Scaled: every pixel divided by 255, so 0 (black) to 1 (white)."))
+            output.emit(.text(tr("Scaled: every pixel divided by 255, so 0 (black) to 1 (white).")))
         }
         session.data = data
     }
@@ -116,14 +116,14 @@ extension Session {
         example: "one-hot"
     )) { session, arguments, output in
         var data = try session.requireData(arguments)
-        guard !data.dataset.train.oneHot else { throw arguments.error("the labels are already one-hot vectors") }
+        guard !data.dataset.train.oneHot else { throw arguments.error(tr("the labels are already one-hot vectors")) }
         data.dataset = data.dataset.withOneHotTargets()
         data.validation?.oneHot = true
         session.data = data
         let classes = data.dataset.classNames.count
         let label = data.dataset.train.labels.first ?? 0
         let vector = (0..<classes).map { $0 == label ? "1" : "0" }.joined(separator: " ")
-        output.emit(.text("Labels are now one-hot vectors of \(classes) values: \(data.dataset.classNames[label]) → [\(vector)]."))
+        output.emit(.text(tr("Labels are now one-hot vectors of \(classes) values: \(data.dataset.classNames[label]) → [\(vector)].")))
     }
 
     static let split = Command(spec: CommandSpec(
@@ -135,20 +135,20 @@ extension Session {
     )) { session, arguments, output in
         var data = try session.requireData(arguments)
         if let split = data.split {
-            throw arguments.error("the training set is already split (\(split.description)) — load the data again to split differently")
+            throw arguments.error(tr("the training set is already split (\(split.description)) — load the data again to split differently"))
         }
         let (fraction, method) = (arguments[SplitCommand.validation], arguments[SplitCommand.method])
         let whole = data.dataset.train.count
         let (train, validation) = data.dataset.train.split(validationFraction: fraction, method: method, random: session.random)
         guard train.count > 0, validation.count > 0 else {
-            throw arguments.error("validation=\(format(fraction)) of \(whole) images leaves one side empty", at: SplitCommand.validation)
+            throw arguments.error(tr("validation=\(format(fraction)) of \(whole) images leaves one side empty"), at: SplitCommand.validation)
         }
         let split = SplitRecord(method: method, seed: session.seed, validationCount: validation.count)
         data.dataset.train = train
         data.validation = validation
         data.split = split
         session.data = data
-        output.emit(.text("Held out \(count(validation.count)) of \(count(whole)) training images for validation (\(split.description)); \(count(train.count)) left to train on."))
+        output.emit(.text(tr("Held out \(count(validation.count)) of \(count(whole)) training images for validation (\(split.description)); \(count(train.count)) left to train on.")))
     }
 
     /// A path as typed, relative to the session's working directory.

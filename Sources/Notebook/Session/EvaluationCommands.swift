@@ -20,19 +20,20 @@ extension Session {
         let report = ClassificationReport(confusion)
         let average = arguments[MetricsCommand.average]
         let chosen = average == .macro ? report.macro : report.weighted
+        let averageName = average == .macro ? tr("macro average") : tr("weighted average")
         output.emit(.fields([
-            Field("accuracy", percent(report.accuracy) + " of \(count(data.count)) \(split) images"),
-            Field("precision", percent(chosen.precision) + " (\(average.name) average)"),
-            Field("recall", percent(chosen.recall) + " (\(average.name) average)"),
-            Field("F1", percent(chosen.f1) + " (\(average.name) average)"),
+            Field(tr("accuracy"), percent(report.accuracy) + tr(" of \(count(data.count)) \(split) images")),
+            Field(tr("precision"), percent(chosen.precision) + " (\(averageName))"),
+            Field(tr("recall"), percent(chosen.recall) + " (\(averageName))"),
+            Field(tr("F1"), percent(chosen.f1) + " (\(averageName))"),
         ]))
         func row(_ name: String, _ s: ClassificationReport.Scores) -> [String] {
             [name, String(format: "%.4f", s.precision), String(format: "%.4f", s.recall), String(format: "%.4f", s.f1), String(s.support)]
         }
         let rows = zip(names, report.classes).map(row) + [["", "", "", "", ""],
-            ["accuracy", "", "", String(format: "%.4f", report.accuracy), String(confusion.total)],
-            row("macro avg", report.macro), row("weighted avg", report.weighted)]
-        output.emit(.table(Table(headers: ["", "precision", "recall", "f1-score", "support"], rows: rows,
+            [tr("accuracy"), "", "", String(format: "%.4f", report.accuracy), String(confusion.total)],
+            row(tr("macro avg"), report.macro), row(tr("weighted avg"), report.weighted)]
+        output.emit(.table(Table(headers: ["", tr("precision"), tr("recall"), tr("f1-score"), tr("support")], rows: rows,
                                  alignments: [.right, .right, .right, .right, .right])))
         output.emit(.heatmap(confusionHeatmap(confusion, names: names, split: split)))
     }
@@ -48,11 +49,11 @@ extension Session {
         let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
         let names = session.data!.dataset.classNames
         let rows = zip(names, analysis.aucs).map { name, auc in [name, auc.map { String(format: "%.4f", $0) } ?? "n/a"] }
-            + [["macro avg", analysis.macroAUC.map { String(format: "%.4f", $0) } ?? "n/a"],
-               ["micro avg", analysis.micro.map { String(format: "%.4f", $0.auc) } ?? "n/a"]]
-        output.emit(.table(Table(headers: ["class", "AUC"], rows: rows, alignments: [.right, .right])))
+            + [[tr("macro avg"), analysis.macroAUC.map { String(format: "%.4f", $0) } ?? "n/a"],
+               [tr("micro avg"), analysis.micro.map { String(format: "%.4f", $0.auc) } ?? "n/a"]]
+        output.emit(.table(Table(headers: [tr("class"), tr("AUC")], rows: rows, alignments: [.right, .right])))
         if analysis.aucs.contains(where: { $0 == nil }) {
-            output.emit(.note("n/a: a class with no \(split) images of its own has no ROC curve."))
+            output.emit(.note(tr("n/a: a class with no \(split) images of its own has no ROC curve.")))
         }
         try session.emitPicture(.chart(rocChart(analysis, names: names, split: split)), arguments, output)
     }
@@ -70,15 +71,15 @@ extension Session {
         let on = arguments[PlotCommand.on] ?? (what == .classes ? .train : .test)
         switch what {
         case .loss where arguments[PlotCommand.runs] == .all, .accuracy where arguments[PlotCommand.runs] == .all:
-            guard !session.state.runs.isEmpty else { throw arguments.error("no sweep yet — runs=all draws a sweep's runs, e.g. sweep lr=0.01,0.1", at: PlotCommand.runs) }
+            guard !session.state.runs.isEmpty else { throw arguments.error(tr("no sweep yet — runs=all draws a sweep's runs, e.g. sweep lr=0.01,0.1"), at: PlotCommand.runs) }
             picture = .chart(runsChart(session.state.runs, accuracy: what == .accuracy,
-                                       title: "\(what == .loss ? "Loss" : "Accuracy") per epoch, every run"))
+                                       title: tr("\(what == .loss ? tr("Loss") : tr("Accuracy")) per epoch, every run")))
         case .loss, .accuracy:
-            guard !session.history.isEmpty else { throw arguments.error("no training yet — train first, e.g. train epochs=5") }
+            guard !session.history.isEmpty else { throw arguments.error(tr("no training yet — train first, e.g. train epochs=5")) }
             // on=train or on=validation draws that curve alone; the test set has none (it is kept for the end).
             let only = arguments[PlotCommand.on]
             if only == .test {
-                throw arguments.error("the test set is kept for the end, so it has no curve per epoch: on=train or on=validation", at: PlotCommand.on)
+                throw arguments.error(tr("the test set is kept for the end, so it has no curve per epoch: on=train or on=validation"), at: PlotCommand.on)
             }
             let isLoss = what == .loss
             var series: [Chart.Series] = []
@@ -89,16 +90,16 @@ extension Session {
                 (isLoss ? record.validationLoss : record.validationAccuracy).map { Chart.Point(Double(record.epoch), $0) }
             }
             if only == .validation && validation.isEmpty {
-                throw arguments.error("this training had no validation set: split first, or train with validation=0.1", at: PlotCommand.on)
+                throw arguments.error(tr("this training had no validation set: split first, or train with validation=0.1"), at: PlotCommand.on)
             }
             // Validation dashed beside training, as in a sweep: the two differ without colour too.
             if only != .train && !validation.isEmpty { series.append(.init("val_" + what.name, validation, dashed: true)) }
             let title = switch only {
-            case .train: "Training \(what.name) per epoch"
-            case .validation: "Validation \(what.name) per epoch"
-            default: "\(what.name.capitalized) per epoch"
+            case .train: tr("Training \(what.name) per epoch")
+            case .validation: tr("Validation \(what.name) per epoch")
+            default: tr("\(what.name.capitalized) per epoch")
             }
-            picture = .chart(Chart(title: title, xLabel: "epoch", yLabel: what.name, series: series, wholeNumbersOnX: true))
+            picture = .chart(Chart(title: title, xLabel: tr("epoch"), yLabel: what.name, series: series, wholeNumbersOnX: true))
         case .roc:
             let (split, data, predictions) = try session.predictions(on, arguments)
             let analysis = ROCAnalysis(probabilities: predictions.probabilities, labels: data.labels)
@@ -110,7 +111,7 @@ extension Session {
         case .classes:
             let data = try session.images(on, arguments)
             let counts = data.classCounts
-            picture = .bars(BarChart(title: "Images per class (\(on.name), \(count(data.count)))",
+            picture = .bars(BarChart(title: tr("Images per class (\(on.name), \(count(data.count)))"),
                                      labels: session.data!.dataset.classNames, values: counts.map(Double.init),
                                      valueTexts: counts.map(count)))
         }
@@ -137,23 +138,23 @@ extension Session {
         let data = try session.images(split, arguments)
         let n = arguments[ShowCommand.n] ?? 9
         let predictions = session.model == nil ? nil : try session.predictions(split, arguments).predictions
-        if what == .errors && predictions == nil { throw arguments.error("no model yet — errors are the images the model gets wrong") }
+        if what == .errors && predictions == nil { throw arguments.error(tr("no model yet — errors are the images the model gets wrong")) }
         let indices: [Int]
         let title: String
         switch what {
         case .image:
             let index = arguments[ShowCommand.index]
-            guard index < data.count else { throw arguments.error("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)", at: ShowCommand.index) }
+            guard index < data.count else { throw arguments.error(tr("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)"), at: ShowCommand.index) }
             indices = [index]
             title = "\(split.name.capitalized) image \(index)"
         case .errors:
             let wrong = data.labels.indices.filter { predictions!.predicted[$0] != data.labels[$0] }
             guard !wrong.isEmpty else {
-                output.emit(.note("The model gets every one of the \(count(data.count)) \(split.name) images right: no errors to show."))
+                output.emit(.note(tr("The model gets every one of the \(count(data.count)) \(split.name) images right: no errors to show.")))
                 return
             }
             indices = Array(wrong.prefix(n))
-            title = "The first \(indices.count) of \(count(wrong.count)) \(split.name) images the model gets wrong"
+            title = tr("The first \(indices.count) of \(count(wrong.count)) \(split.name) images the model gets wrong")
         case .weights, .filters, .activations:
             return   // drawn above
         case .samples:
@@ -162,7 +163,7 @@ extension Session {
             session.state.samplesShown += 1
             let viewing = RandomSource(seed: session.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(session.state.samplesShown))
             indices = Array(viewing.permutation(data.count).prefix(n))
-            title = "\(indices.count) \(split.name) images at random"
+            title = tr("\(indices.count) \(split.name) images at random")
         }
         let grid = ImageGrid(title: title, columns: Int(Double(indices.count).squareRoot().rounded(.up)),
                              images: indices.map { session.gridImage($0, of: data, predictions) })
@@ -179,23 +180,23 @@ extension Session {
     )) { session, arguments, output in
         let (split, data, predictions) = try session.predictions(arguments[splitOption], arguments)
         let index = arguments[PredictCommand.index]
-        guard index < data.count else { throw arguments.error("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)", at: PredictCommand.index) }
+        guard index < data.count else { throw arguments.error(tr("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)"), at: PredictCommand.index) }
         let names = session.data!.dataset.classNames
         let row = Array(predictions.probabilities[row: index]).map(Double.init)
         let best = predictions.predicted[index]
-        output.emit(.images(ImageGrid(title: "\(split.name.capitalized) image \(index)", columns: 1,
+        output.emit(.images(ImageGrid(title: tr("\(split.name.capitalized) image \(index)"), columns: 1,
                                       images: [session.gridImage(index, of: data, predictions)])))
-        output.emit(.bars(BarChart(title: "Predicted probabilities", labels: names, values: row,
+        output.emit(.bars(BarChart(title: tr("Predicted probabilities"), labels: names, values: row,
                                    valueTexts: row.map { String(format: "%.1f%%", $0 * 100) }, highlighted: best)))
         let truth = data.labels[index]
-        output.emit(.text("Predicted \(names[best]) with \(String(format: "%.1f%%", row[best] * 100)); the true label is \(names[truth])"
+        output.emit(.text(tr("Predicted \(names[best]) with \(String(format: "%.1f%%", row[best] * 100)); the true label is \(names[truth])")
                           + (best == truth ? "." : " — wrong.")))
     }
 
     // MARK: - Pictures
 
     static func confusionHeatmap(_ confusion: ConfusionMatrix, names: [String], split: SplitName) -> Heatmap {
-        Heatmap(title: "Confusion matrix (\(split.name))", rowTitle: "true", columnTitle: "predicted",
+        Heatmap(title: tr("Confusion matrix (\(split.name))"), rowTitle: tr("true"), columnTitle: tr("predicted"),
                 rowLabels: names, columnLabels: names, shades: confusion.rowNormalized,
                 cells: confusion.counts.map { $0.map(String.init) })
     }
@@ -204,12 +205,12 @@ extension Session {
         let curves = zip(names, analysis.curves).compactMap { name, curve in
             curve.map { curve in
                 // The AUC as the table prints it: a legend's 1.000 beside a table's 0.9998 reads as a contradiction.
-                Chart.Series(String(format: "%@ (AUC %.4f)", name, curve.auc),
+                Chart.Series(trFormat("%@ (AUC %.4f)", name, curve.auc),
                              zip(curve.falsePositiveRates, curve.truePositiveRates).map { Chart.Point($0, $1) })
             }
         }
-        return Chart(title: "ROC curves, one class against the rest (\(split.name))", xLabel: "false positive rate",
-                     yLabel: "true positive rate", series: curves, unitSquare: true)
+        return Chart(title: tr("ROC curves, one class against the rest (\(split.name))"), xLabel: tr("false positive rate"),
+                     yLabel: tr("true positive rate"), series: curves, unitSquare: true)
     }
 
     /// Writes an SVG when the command says `to=FILE.svg`, else shows the picture.
@@ -218,15 +219,15 @@ extension Session {
             output.emit(picture)
             return
         }
-        guard path.lowercased().hasSuffix(".svg") else { throw arguments.error("to= takes an .svg file name, got '\(path)'", at: Self.fileOption) }
+        guard path.lowercased().hasSuffix(".svg") else { throw arguments.error(tr("to= takes an .svg file name, got '\(path)'"), at: Self.fileOption) }
         let svg = SVGRenderer().render(picture)!
         let target = resolve(path)
         do {
             try AtomicFile.write(Data(svg.utf8), to: target)
         } catch {
-            throw arguments.error("\(error)", at: Self.fileOption)
+            throw arguments.error(tr(error: error), at: Self.fileOption)
         }
-        output.emit(.note("Wrote \(path)."))
+        output.emit(.note(tr("Wrote \(path).")))
     }
 }
 
@@ -269,7 +270,7 @@ extension Session {
         switch split {
         case .validation:
             guard let validation = data.validation else {
-                throw arguments.error("there is no validation set — split first, e.g. split validation=0.15", at: Self.splitOption)
+                throw arguments.error(tr("there is no validation set — split first, e.g. split validation=0.15"), at: Self.splitOption)
             }
             return validation
         case .train: return data.dataset.train
@@ -282,7 +283,7 @@ extension Session {
         let data = try images(split, arguments)
         let model = try requireModel(arguments)
         guard data.inputs.featuresPerSample == model.inputShape.reduce(1, *), model.outputShape == [data.classCount] else {
-            throw arguments.error("the model takes \(formatShape(model.inputShape)) and gives \(formatShape(model.outputShape)) values; the data has \(formatShape(data.sampleShape)) images of \(data.classCount) classes")
+            throw arguments.error(tr("the model takes \(formatShape(model.inputShape)) and gives \(formatShape(model.outputShape)) values; the data has \(formatShape(data.sampleShape)) images of \(data.classCount) classes"))
         }
         if let cached = state.predictionCache[split] { return (split, data, cached) }
         let output = model.predict(data.inputs)
@@ -316,7 +317,7 @@ extension Session {
         let guess = predictions.predicted[index]
         let probability = predictions.probabilities.scalars[index * data.classCount + guess]
         return ImageGrid.Image(width: width, height: height, pixels: pixels,
-                               caption: "\(names[truth]) → \(names[guess]) \(Int((probability * 100).rounded()))%",
+                               caption: tr("\(names[truth]) → \(names[guess]) \(Int((probability * 100).rounded()))%"),
                                correct: guess == truth)
     }
 }

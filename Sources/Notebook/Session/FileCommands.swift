@@ -14,34 +14,34 @@ extension Session {
     )) { session, arguments, output in
         let model = try session.requireModel(arguments)
         guard let file = arguments[SaveCommand.file]?.text else {
-            throw arguments.error("say where: save model \(session.suggestedModelName()).safetensors")
+            throw arguments.error(tr("say where: save model \(session.suggestedModelName()).safetensors"))
         }
         guard file.lowercased().hasSuffix(".safetensors") else {
-            throw arguments.error("a model file ends in .safetensors, e.g. \((file as NSString).deletingPathExtension).safetensors", at: SaveCommand.file)
+            throw arguments.error(tr("a model file ends in .safetensors, e.g. \((file as NSString).deletingPathExtension).safetensors"), at: SaveCommand.file)
         }
         let path = session.resolve(file)
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            guard !isFolder.boolValue else { throw arguments.error("\(file) is a folder", at: SaveCommand.file) }
+            guard !isFolder.boolValue else { throw arguments.error(tr("\(file) is a folder"), at: SaveCommand.file) }
             if !arguments[SaveCommand.force], (try? SafeTensors.read(path)) == nil {
-                throw arguments.error("\(file) exists and is not a safetensors file: choose another name, or add force=true to replace it",
+                throw arguments.error(tr("\(file) exists and is not a safetensors file: choose another name, or add force=true to replace it"),
                                       at: SaveCommand.file)
             }
         }
         let withOptimizer = arguments[SaveCommand.include] == .optimizer
         if withOptimizer && session.compiled == nil {
-            throw arguments.error("the model is not compiled, so there is no optimizer state to save: compile and train first, or leave out include=optimizer",
+            throw arguments.error(tr("the model is not compiled, so there is no optimizer state to save: compile and train first, or leave out include=optimizer"),
                                   at: SaveCommand.include)
         }
         let contents = ModelFile.encode(session, model: model, includeOptimizer: withOptimizer)
         do {
             try AtomicFile.write(contents.encoded(), to: path)
         } catch {
-            throw arguments.error("\(error)", at: SaveCommand.file)
+            throw arguments.error(tr(error: error), at: SaveCommand.file)
         }
         session.state.savedHistoryCount = session.history.count
-        output.emit(.text("Saved the model to \(file): \(count(model.parameterCount)) parameters in \(count(model.parameters.count)) tensors"
-                          + (withOptimizer ? ", with the optimizer's state and the random streams: training can go on exactly from here." : ".")))
+        output.emit(.text(tr("Saved the model to \(file): \(count(model.parameterCount)) parameters in \(count(model.parameters.count)) tensors")
+                          + (withOptimizer ? tr(", with the optimizer's state and the random streams: training can go on exactly from here.") : ".")))
     }
 
     static let export = Command(spec: CommandSpec(
@@ -54,10 +54,10 @@ extension Session {
     )) { session, arguments, output in
         let path = arguments[ExportCommand.file].text
         guard let format = ExportFormat(path: path) else {
-            throw arguments.error("export writes .nb, .md, .html or .ipynb files, got '\(path)'", at: ExportCommand.file)
+            throw arguments.error(tr("export writes .nb, .md, .html or .ipynb files, got '\(path)'"), at: ExportCommand.file)
         }
-        guard !session.state.log.isEmpty else { throw arguments.error("nothing to export yet — the session has run no commands") }
-        let transcript = Transcript(title: arguments[ExportCommand.title] ?? "A Caderno session",
+        guard !session.state.log.isEmpty else { throw arguments.error(tr("nothing to export yet — the session has run no commands")) }
+        let transcript = Transcript(title: arguments[ExportCommand.title] ?? tr("A Caderno session"),
                                     origin: "Exported \(NotebookRunner.today()) by Caderno \(cadernoVersion) · seed \(session.seed)",
                                     parts: session.state.log.map { .cell($0) })
         let files = Exporter.files(transcript, as: format, path: session.resolve(path))
@@ -65,12 +65,12 @@ extension Session {
             do {
                 try AtomicFile.write(Data(file.text.utf8), to: file.path)
             } catch {
-                throw arguments.error("\(error)", at: ExportCommand.file)
+                throw arguments.error(tr(error: error), at: ExportCommand.file)
             }
         }
         let commands = session.state.log.count
-        output.emit(.note("Wrote \(path): \(commands) command\(commands == 1 ? "" : "s") and what \(commands == 1 ? "it" : "they") showed"
-                          + (files.count > 1 ? ", with \(files.count - 1) picture\(files.count == 2 ? "" : "s") beside it." : ".")))
+        output.emit(.note(tr("Wrote \(path): \(commands) command\(commands == 1 ? "" : "s") and what \(commands == 1 ? "it" : "they") showed")
+                          + (files.count > 1 ? tr(", with \(files.count - 1) picture\(files.count == 2 ? "" : "s") beside it.") : ".")))
     }
 }
 
@@ -99,13 +99,13 @@ extension Session {
         do {
             contents = try ModelFile.decode(try SafeTensors.read(path), path: path, random: random)
         } catch let error as SafeTensors.Error {
-            throw arguments.error(error.description)
+            throw arguments.error(tr(error: error))
         }
         let model = contents.model
         modelChanged(model)
         if let line = contents.compileLine {
             guard let parsed = try? Parser.parse(line), let compiled = try? Self.compile.spec.validate(parsed) else {
-                throw arguments.error("\(path): its compile settings ('\(line)') are not a compile command Caderno knows")
+                throw arguments.error(tr("\(path): its compile settings ('\(line)') are not a compile command Caderno knows"))
             }
             try Self.compile.run(self, compiled, RecordingSink())
         }
@@ -116,7 +116,7 @@ extension Session {
             for (parameter, name) in ModelFile.names(model) {
                 let buffers = ModelFile.bufferNames(compiled.optimizer).map { contents.buffers["\(name).\($0)"] }
                 guard buffers.allSatisfy({ $0?.shape == parameter.value.shape }) else {
-                    throw arguments.error("\(path): the optimizer's buffers for '\(name)' are missing or of the wrong shape for \(compiled.optimizer.name)")
+                    throw arguments.error(tr("\(path): the optimizer's buffers for '\(name)' are missing or of the wrong shape for \(compiled.optimizer.name)"))
                 }
                 optimizerState.setBuffers(buffers.compactMap { $0?.scalars }, for: parameter)
             }
@@ -127,29 +127,29 @@ extension Session {
         if let streams = contents.streams {
             let sources = model.layers.compactMap(\.randomSource)
             guard let position = RandomSource.Position(values: streams.session), streams.layers.count == sources.count else {
-                throw arguments.error("\(path): its random streams do not fit the model")
+                throw arguments.error(tr("\(path): its random streams do not fit the model"))
             }
             random.position = position
             for (source, values) in zip(sources, streams.layers) {
-                guard let position = RandomSource.Position(values: values) else { throw arguments.error("\(path): a layer's random stream is not valid") }
+                guard let position = RandomSource.Position(values: values) else { throw arguments.error(tr("\(path): a layer's random stream is not valid")) }
                 source.position = position
             }
         }
         state.modelPreprocessing = contents.preprocessing
         output.emit(.table(summaryTable(model.summary())))
-        let trained = history.isEmpty ? "not trained yet" : "trained \(history.count) epoch\(history.count == 1 ? "" : "s")"
-        output.emit(.note("Loaded \((path as NSString).lastPathComponent): \(trained)"
-                          + (compiled.map { "; compiled: \($0.description)" } ?? "") + (restored ? "; the optimizer's state restored, so train goes on exactly." : ".")))
+        let trained = history.isEmpty ? tr("not trained yet") : tr("trained \(history.count) epoch\(history.count == 1 ? "" : "s")")
+        output.emit(.note(tr("Loaded \((path as NSString).lastPathComponent): \(trained)")
+                          + (compiled.map { tr("; compiled: \($0.description)") } ?? "") + (restored ? tr("; the optimizer's state restored, so train goes on exactly.") : ".")))
         if let expected = contents.preprocessing, let data {
             let here = ModelFile.Preprocessing(normalization: data.normalization?.name, mean: data.standardization?.mean,
                                                std: data.standardization?.std, oneHot: data.dataset.train.oneHot)
             if here.normalization != expected.normalization {
-                let fix = expected.normalization.map { data.normalization == nil ? "run: normalize \($0)" : "load the data again, then: normalize \($0)" }
-                    ?? "load the data again (and do not normalize it)"
-                output.emit(.note("The model was trained on \(expected.sentence), but the data here has \(here.sentence): \(fix)."))
+                let fix = expected.normalization.map { data.normalization == nil ? tr("run: normalize \($0)") : tr("load the data again, then: normalize \($0)") }
+                    ?? tr("load the data again (and do not normalize it)")
+                output.emit(.note(tr("The model was trained on \(expected.sentence), but the data here has \(here.sentence): \(fix).")))
             }
             if let classes = contents.classes, classes.count != data.dataset.classNames.count {
-                output.emit(.note("The model tells \(classes.count) classes apart; the data here has \(data.dataset.classNames.count)."))
+                output.emit(.note(tr("The model tells \(classes.count) classes apart; the data here has \(data.dataset.classNames.count).")))
             }
         }
     }

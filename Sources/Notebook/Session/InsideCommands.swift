@@ -24,7 +24,7 @@ extension Session {
         let shortPrefix = ["Conv2D": "conv", "Dense": "dense", "MaxPooling2D": "pool", "Dropout": "dropout"]
         let kindName = kind.map { shortPrefix[$0] ?? $0 } ?? "layer"
         guard !candidates.isEmpty else {
-            throw arguments.error("the model has no \(kindName) layer\(kind == "Conv2D" ? " — filters belong to convolutions" : "")")
+            throw arguments.error(tr("the model has no \(kindName) layer\(kind == "Conv2D" ? tr(" — filters belong to convolutions") : "")"))
         }
         guard let reference else { return (candidates[0], rows[candidates[0]].name) }
         if let index = rows.firstIndex(where: { $0.name == reference.lowercased() }), candidates.contains(index) { return (index, rows[index].name) }
@@ -35,7 +35,7 @@ extension Session {
             if n <= pool.count, candidates.contains(pool[n - 1]) { return (pool[n - 1], rows[pool[n - 1]].name) }
         }
         let names = candidates.map { rows[$0].name }
-        throw arguments.error("no \(kind == nil ? "" : kindName + " ")layer '\(reference)' — the model's are \(names.joined(separator: ", ")) (or 1…\(names.count))",
+        throw arguments.error(tr("no \(kind == nil ? "" : kindName + " ")layer '\(reference)' — the model's are \(names.joined(separator: ", ")) (or 1…\(names.count))"),
                               at: Inside.layer)
     }
 
@@ -49,7 +49,7 @@ extension Session {
             let shape = model.inputShape
             let (height, width) = shape.count == 3 ? (shape[1], shape[2]) : (Int(Double(dense.inputSize).squareRoot()), Int(Double(dense.inputSize).squareRoot()))
             guard dense.inputSize == shape.reduce(1, *), (shape.count == 3 ? shape[0] == 1 : height * width == dense.inputSize) else {
-                throw arguments.error("\(name) takes \(count(dense.inputSize)) values from the layer before, not the image's pixels, so its weights make no picture — the first dense layer of an MLP does",
+                throw arguments.error(tr("\(name) takes \(count(dense.inputSize)) values from the layer before, not the image's pixels, so its weights make no picture — the first dense layer of an MLP does"),
                                       at: reference == nil ? nil : Inside.layer)
             }
             let shown = min(n ?? 16, dense.outputSize)
@@ -59,14 +59,14 @@ extension Session {
                 let caption = classes.map { $0.count == dense.outputSize ? $0[neuron] : nil } ?? nil
                 return ImageGrid.Image(width: width, height: height, pixels: scaledToLargest(row), caption: caption ?? "neuron \(neuron + 1)")
             }
-            return ImageGrid(title: "Weights of \(name) (\(dense.inputSize) → \(dense.outputSize)): \(shown == dense.outputSize ? "all \(shown)" : "the first \(shown) of \(dense.outputSize)") neurons, each scaled to its largest",
+            return ImageGrid(title: tr("Weights of \(name) (\(dense.inputSize) → \(dense.outputSize)): \(shown == dense.outputSize ? tr("all \(shown)") : tr("the first \(shown) of \(dense.outputSize)")) neurons, each scaled to its largest"),
                              columns: columns(shown), images: images, signed: true)
         case .filters:
             let (at, name) = try layer(reference, kind: "Conv2D", model, arguments)
             let conv = model.layers[at] as! Conv2D
             let channel = arguments[Inside.channel]
             guard channel <= conv.inputChannels else {
-                throw arguments.error("\(name) takes \(conv.inputChannels) channel\(conv.inputChannels == 1 ? "" : "s"): 1 to \(conv.inputChannels)", at: Inside.channel)
+                throw arguments.error(tr("\(name) takes \(conv.inputChannels) channel\(conv.inputChannels == 1 ? "" : "s"): 1 to \(conv.inputChannels)"), at: Inside.channel)
             }
             let area = conv.kernelSize * conv.kernelSize
             let shown = min(n ?? conv.filters, conv.filters)
@@ -75,17 +75,17 @@ extension Session {
                 return ImageGrid.Image(width: conv.kernelSize, height: conv.kernelSize,
                                        pixels: scaledToLargest(Array(conv.weight.value.scalars[start ..< start + area])), caption: "\(filter + 1)")
             }
-            let which = conv.inputChannels > 1 ? " on input channel \(channel) of \(conv.inputChannels)" : ""
-            return ImageGrid(title: "Filters of \(name), \(conv.kernelSize)×\(conv.kernelSize)\(which): \(shown == conv.filters ? "all \(shown)" : "\(shown) of \(conv.filters)"), each scaled to its largest",
+            let which = conv.inputChannels > 1 ? tr(" on input channel \(channel) of \(conv.inputChannels)") : ""
+            return ImageGrid(title: tr("Filters of \(name), \(conv.kernelSize)×\(conv.kernelSize)\(which): \(shown == conv.filters ? tr("all \(shown)") : "\(shown) of \(conv.filters)"), each scaled to its largest"),
                              columns: 8, images: images, signed: true)
         case .activations:
             let split = arguments[Self.splitOption]
             let images = try self.images(split, arguments)
             guard index < images.count else {
-                throw arguments.error("the \(split.name) set has \(count(images.count)) images: 0 to \(images.count - 1)")
+                throw arguments.error(tr("the \(split.name) set has \(count(images.count)) images: 0 to \(images.count - 1)"))
             }
             guard images.inputs.featuresPerSample == model.inputShape.reduce(1, *) else {
-                throw arguments.error("the model takes \(formatShape(model.inputShape)) per image; the data has \(formatShape(images.sampleShape))")
+                throw arguments.error(tr("the model takes \(formatShape(model.inputShape)) per image; the data has \(formatShape(images.sampleShape))"))
             }
             let (at, name) = try layer(reference, kind: nil, model, arguments)
             let output = model.forward(images.inputs.gatherRows([index]), training: false, layerCount: at + 1)
@@ -98,8 +98,8 @@ extension Session {
                 // A flat layer: one picture, a square per value.
                 let side = Int(Double(values.count).squareRoot().rounded(.up))
                 let padded = scaled(values, signed: signed) + Array(repeating: 0, count: side * side - values.count)
-                return ImageGrid(title: "\(title): its \(values.count) values, row by row", columns: 1,
-                                 images: [.init(width: side, height: side, pixels: padded, caption: "\(values.count) values")], signed: signed)
+                return ImageGrid(title: tr("\(title): its \(values.count) values, row by row"), columns: 1,
+                                 images: [.init(width: side, height: side, pixels: padded, caption: tr("\(values.count) values"))], signed: signed)
             }
             let (maps, area) = (shape[0], shape[1] * shape[2])
             let shown = min(n ?? 16, maps)
@@ -107,7 +107,7 @@ extension Session {
                 ImageGrid.Image(width: shape[2], height: shape[1],
                                 pixels: scaled(Array(values[map * area ..< (map + 1) * area]), signed: signed), caption: "\(map + 1)")
             }
-            return ImageGrid(title: "\(title): \(shown == maps ? "all \(maps)" : "\(shown) of \(maps)") maps of \(shape[1])×\(shape[2]), each scaled to its largest",
+            return ImageGrid(title: tr("\(title): \(shown == maps ? tr("all \(maps)") : tr("\(shown) of \(maps)")) maps of \(shape[1])×\(shape[2]), each scaled to its largest"),
                              columns: columns(shown), images: grid, signed: signed)
         }
     }
@@ -138,7 +138,7 @@ extension Session {
         try checkTargets(compiled, data.dataset.train, arguments)
         let train = data.dataset.train
         guard train.inputs.featuresPerSample == model.inputShape.reduce(1, *) else {
-            throw arguments.error("the model takes \(formatShape(model.inputShape)) per image; the data has \(formatShape(train.sampleShape))")
+            throw arguments.error(tr("the model takes \(formatShape(model.inputShape)) per image; the data has \(formatShape(train.sampleShape))"))
         }
         let rows = 0..<min(arguments[Inside.batch], train.count)
         // A training step's pass without its update; dropout draws from its stream, which is put back after.
@@ -170,17 +170,17 @@ extension Session {
             table.append([summary[index].name, kerasShape(outputs[index].shape), fixed(outputs[index].mean), fixed(outputs[index].std),
                           wholePercent(outputs[index].zeros), scientific(outputGradients[index]), weights.map { scientific(norm($0.gradient.scalars)) } ?? ""])
         }
-        output.emit(.text(String(format: "Loss %.4f on the first %@ training images (%@).", value, count(rows.count), compiled.lossName.name)
-                          + (layerCount < model.layers.count ? " The softmax runs inside the loss, as in training." : "")))
-        output.emit(.table(Table(headers: ["layer", "output", "mean", "std", "zeros", "‖∂L/∂output‖", "‖∂L/∂W‖"], rows: table,
+        output.emit(.text(trFormat("Loss %.4f on the first %@ training images (%@).", value, count(rows.count), compiled.lossName.name)
+                          + (layerCount < model.layers.count ? tr(" The softmax runs inside the loss, as in training.") : "")))
+        output.emit(.table(Table(headers: [tr("layer"), tr("output"), tr("mean"), tr("std"), tr("zeros"), tr("‖∂L/∂output‖"), tr("‖∂L/∂W‖")], rows: table,
                                  alignments: [.left, .left, .right, .right, .right, .right, .right])))
         let withWeights = (0..<layerCount).filter { model.layers[$0].parameters.contains { $0.decays } }
         let norms = withWeights.map { norm(model.layers[$0].parameters.first { $0.decays }!.gradient.scalars) }
-        try session.emitPicture(.bars(BarChart(title: "Size of each layer's weight gradient, ‖∂L/∂W‖ (first layer at the top)",
+        try session.emitPicture(.bars(BarChart(title: tr("Size of each layer's weight gradient, ‖∂L/∂W‖ (first layer at the top)"),
                                                labels: withWeights.map { summary[$0].name }, values: norms,
                                                valueTexts: norms.map(scientific))), arguments, output)
-        output.emit(.note("zeros: outputs exactly 0 (after a ReLU: neurons that are off). Gradients that vanish shrink toward "
-                          + "the first layer; exploding ones grow. Nothing was updated."))
+        output.emit(.note(tr("zeros: outputs exactly 0 (after a ReLU: neurons that are off). Gradients that vanish shrink toward ")
+                          + tr("the first layer; exploding ones grow. Nothing was updated.")))
     }
 }
 

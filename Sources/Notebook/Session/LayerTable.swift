@@ -137,7 +137,7 @@ extension Session {
         LayerKind("dense", aliases: ["Linear"], usage: "add dense N [activation=relu]", size: DenseOptions.units,
                   options: [Shared.activation, Shared.initializer]) { context in
             guard context.inputShape.count == 1 else {
-                throw context.error("dense layers take flat vectors, but the model outputs \(kerasShape(context.inputShape)) — add flatten first")
+                throw context.error(tr("dense layers take flat vectors, but the model outputs \(kerasShape(context.inputShape)) — add flatten first"))
             }
             return [Dense(context.inputShape[0], context[DenseOptions.units], initializer: context[Shared.initializer],
                           random: context.random)] + context[Shared.activation].layers
@@ -149,7 +149,7 @@ extension Session {
         LayerKind("conv2d", aliases: ["Conv2d"], usage: "add conv2d N kernel=3 [padding=same] [activation=relu]",
                   size: ConvOptions.filters, options: [Shared.activation, Shared.initializer, ConvOptions.kernel, ConvOptions.padding]) { context in
             guard context.inputShape.count == 3 else {
-                throw context.error("conv2d takes images, but the model outputs \(kerasShape(context.inputShape)) — start with: build input 28x28x1")
+                throw context.error(tr("conv2d takes images, but the model outputs \(kerasShape(context.inputShape)) — start with: build input 28x28x1"))
             }
             // ReLU, sigmoid and tanh run inside the convolution, as in Keras (and faster); softmax stays a layer.
             let activation = context[Shared.activation]
@@ -204,13 +204,13 @@ extension Session {
     /// throws, pointing at the kind.
     static func makeLayers(_ arguments: Arguments, after shape: [Int], random: RandomSource) throws -> [any Layer] {
         guard let kind = arguments.subcommand.flatMap(layerKind(named:)) else {
-            throw arguments.error("no such layer kind", at: AddCommand.layer)
+            throw arguments.error(tr("no such layer kind"), at: AddCommand.layer)
         }
         let layers = try kind.build(LayerContext(arguments: arguments, inputShape: shape, random: random))
         var shape = shape
         for layer in layers {
             do { shape = try layer.outputShape(for: shape) } catch let error as ShapeError {
-                throw arguments.error(error.description, at: AddCommand.layer)
+                throw arguments.error(tr(error: error), at: AddCommand.layer)
             }
         }
         return layers

@@ -15,7 +15,7 @@ extension Session {
         if arguments[BuildCommand.kind] == .input {
             let shape = arguments[BuildCommand.shape].shape
             session.modelChanged(try Sequential(inputShape: shape))
-            output.emit(.text("Input: \(kerasShape(shape)). Add layers with 'add', e.g. add flatten, add dense 128 activation=relu."))
+            output.emit(.text(tr("Input: \(kerasShape(shape)). Add layers with 'add', e.g. add flatten, add dense 128 activation=relu.")))
             if let discarded { output.emit(.note(discarded)) }
             return
         }
@@ -23,10 +23,10 @@ extension Session {
         if let data = session.data {
             let features = data.dataset.train.inputs.featuresPerSample, classes = data.dataset.classNames.count
             if sizes[0] != features {
-                throw arguments.error("the data has \(features) values per image, so the first size must be \(features), not \(sizes[0])", at: BuildCommand.sizes)
+                throw arguments.error(tr("the data has \(features) values per image, so the first size must be \(features), not \(sizes[0])"), at: BuildCommand.sizes)
             }
             if sizes[sizes.count - 1] != classes {
-                throw arguments.error("the data has \(classes) classes, so the last size must be \(classes), not \(sizes[sizes.count - 1])", at: BuildCommand.sizes)
+                throw arguments.error(tr("the data has \(classes) classes, so the last size must be \(classes), not \(sizes[sizes.count - 1])"), at: BuildCommand.sizes)
             }
         }
         // Dense layers with the activation (and dropout) after each hidden one, then the output layer.
@@ -84,7 +84,7 @@ extension Session {
                   CompileCommand.weightDecay, CompileCommand.beta1, CompileCommand.beta2, CompileCommand.epsilon, CompileCommand.loss]
     )) { session, arguments, output in
         session.compiled = try compiled(arguments, for: try session.requireModel(arguments))
-        output.emit(.text("Compiled: " + session.compiled!.description + "."))
+        output.emit(.text(tr("Compiled: ") + session.compiled!.description + "."))
     }
 
     /// What a validated `compile` line makes for `model`: its optimizer (fresh) and loss.
@@ -93,7 +93,7 @@ extension Session {
         let ending = ModelEnding(model)
         let lossName = arguments[C.loss] ?? LossName(following: ending)
         guard ending == lossName.needs else {
-            throw arguments.error("loss=\(lossName.name) takes \(lossName.needs.rawValue) outputs but the model ends with \(ending.rawValue): \(lossName.needs.howToEnd), or choose loss=\(LossName(following: ending).name)",
+            throw arguments.error(tr("loss=\(lossName.name) takes \(lossName.needs.rawValue) outputs but the model ends with \(ending.rawValue): \(lossName.needs.howToEnd), or choose loss=\(LossName(following: ending).name)"),
                                   at: arguments.has(C.loss) ? C.loss : nil)
         }
         let chosen = arguments[C.optimizer]
@@ -104,21 +104,21 @@ extension Session {
         switch chosen {
         case .adam:
             for sgdOnly in [C.momentum.spec, C.nesterov.spec] where arguments.has(sgdOnly) {
-                throw arguments.error("\(sgdOnly.name) is an SGD setting; Adam keeps its own moments (beta1, beta2)", at: sgdOnly)
+                throw arguments.error(tr("\(sgdOnly.name) is an SGD setting; Adam keeps its own moments (beta1, beta2)"), at: sgdOnly)
             }
             optimizer = Adam(learningRate: Float(learningRate), beta1: Float(arguments[C.beta1]), beta2: Float(arguments[C.beta2]),
                              epsilon: Float(arguments[C.epsilon]), weightDecay: Float(decay))
             settings += ["beta1 \(format(arguments[C.beta1]))", "beta2 \(format(arguments[C.beta2]))"]
         case .sgd:
             for adamOnly in [C.beta1.spec, C.beta2.spec, C.epsilon.spec] where arguments.has(adamOnly) {
-                throw arguments.error("\(adamOnly.name) is an Adam setting — add optimizer=adam", at: adamOnly)
+                throw arguments.error(tr("\(adamOnly.name) is an Adam setting — add optimizer=adam"), at: adamOnly)
             }
             let (momentum, nesterov) = (arguments[C.momentum], arguments[C.nesterov])
-            if nesterov && momentum == 0 { throw arguments.error("Nesterov momentum needs momentum > 0", at: C.nesterov) }
+            if nesterov && momentum == 0 { throw arguments.error(tr("Nesterov momentum needs momentum > 0"), at: C.nesterov) }
             optimizer = SGD(learningRate: Float(learningRate), momentum: Float(momentum), nesterov: nesterov, weightDecay: Float(decay))
             settings += (momentum > 0 ? ["momentum \(format(momentum))"] : []) + (nesterov ? ["Nesterov"] : [])
         }
-        if decay > 0 { settings.append("weight decay \(format(decay))") }
+        if decay > 0 { settings.append(tr("weight decay \(format(decay))")) }
         let description = "\(optimizer.name) (\(settings.joined(separator: ", "))) · loss \(lossName.name): \(lossName.explanation)"
         let own = chosen == .adam ? ["beta1=\(format(arguments[C.beta1]))", "beta2=\(format(arguments[C.beta2]))", "epsilon=\(format(arguments[C.epsilon]))"]
             : ["momentum=\(format(arguments[C.momentum]))", "nesterov=\(arguments[C.nesterov])"]
@@ -175,9 +175,9 @@ private enum CompileCommand {
 extension ModelEnding {
     var howToEnd: String {
         switch self {
-        case .logSoftmax: "end the model with log-softmax"
-        case .softmax: "end the model with softmax"
-        case .logits: "end the model without softmax"
+        case .logSoftmax: tr("end the model with log-softmax")
+        case .softmax: tr("end the model with softmax")
+        case .logits: tr("end the model without softmax")
         }
     }
 }

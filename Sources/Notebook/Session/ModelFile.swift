@@ -25,9 +25,9 @@ enum ModelFile {
 
         var sentence: String {
             switch normalization {
-            case "scale": "pixels scaled to [0, 1]"
-            case "standardize": String(format: "standardized pixels (mean %.2f, standard deviation %.2f)", mean ?? 0, std ?? 1)
-            default: "raw pixels, 0 to 255"
+            case "scale": tr("pixels scaled to [0, 1]")
+            case "standardize": trFormat("standardized pixels (mean %.2f, standard deviation %.2f)", mean ?? 0, std ?? 1)
+            default: tr("raw pixels, 0 to 255")
             }
         }
     }
@@ -118,27 +118,27 @@ enum ModelFile {
     }
 
     static func decode(_ file: SafeTensors, path: String, random: RandomSource) throws -> Contents {
-        func fail(_ problem: String, _ tensor: String? = nil) -> SafeTensors.Error { .init(file: path, tensor: tensor, problem: problem) }
+        func fail(_ problem: String, _ tensor: String? = nil) -> SafeTensors.Error { .init(file: path, tensor: tensor, problem: Message(verbatim: problem)) }
         func decoded<T: Decodable>(_ key: String, as type: T.Type) throws -> T? {
             guard let text = file.metadata[key] else { return nil }
             do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
-                throw fail("its __metadata__ '\(key)' is not what Caderno writes there")
+                throw fail(tr("its __metadata__ '\(key)' is not what Caderno writes there"))
             }
         }
         guard let configuration = try decoded("model", as: ModelConfiguration.self) else {
-            throw fail("it has no model description ('model' in __metadata__): Caderno saves one; this file holds weights alone")
+            throw fail(tr("it has no model description ('model' in __metadata__): Caderno saves one; this file holds weights alone"))
         }
         let model: Sequential
         do { model = try Session.model(from: configuration, random: random) } catch let error as CommandError {
-            throw fail("its model description does not build: \(error.message)")
+            throw fail(tr("its model description does not build: \(error.message)"))
         } catch {
-            throw fail("its model description does not build: \(error)")
+            throw fail(tr("its model description does not build: \(tr(error: error))"))
         }
         var unused = Dictionary(file.tensors.map { ($0.name, $0.value) }) { first, _ in first }
         for (parameter, name) in names(model) {
-            guard let value = unused.removeValue(forKey: name) else { throw fail("the description needs this tensor, and the file has none", name) }
+            guard let value = unused.removeValue(forKey: name) else { throw fail(tr("the description needs this tensor, and the file has none"), name) }
             guard value.shape == parameter.value.shape else {
-                throw fail("its shape is \(value.shape), but the description makes it \(parameter.value.shape)", name)
+                throw fail(tr("its shape is \(value.shape), but the description makes it \(parameter.value.shape)"), name)
             }
             parameter.value = value
         }
@@ -148,7 +148,7 @@ enum ModelFile {
             let parts = name.split(separator: ".")
             guard parts.count == 3, names.contains(parts.prefix(2).joined(separator: ".")),
                   ["momentum_buffer", "exp_avg", "exp_avg_sq"].contains(String(parts[2])) else {
-                throw fail("the model description has no place for this tensor", name)
+                throw fail(tr("the model description has no place for this tensor"), name)
             }
             buffers[name] = value
         }

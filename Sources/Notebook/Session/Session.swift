@@ -22,7 +22,7 @@ public final class Session {
         let validationCount: Int
 
         var description: String {
-            method == .random ? "random, seed \(seed)" : "the last \(count(validationCount))"
+            method == .random ? tr("random, seed \(seed)") : tr("the last \(count(validationCount))")
         }
     }
 
@@ -87,9 +87,9 @@ public final class Session {
     public func execute(_ line: String, output: OutputSink) throws {
         guard let parsed = try Parser.parse(line, parameters: parameters) else { return }
         guard let command = Self.command(named: parsed.name) else {
-            let hint = suggestion(for: parsed.name, among: Self.commands.map(\.spec.name)).map { " (did you mean '\($0)'?)" }
-                ?? " — type 'help' for the list"
-            throw CommandError("unknown command '\(parsed.name)'\(hint)", source: parsed.source, range: parsed.nameRange)
+            let hint = suggestion(for: parsed.name, among: Self.commands.map(\.spec.name)).map { tr(" (did you mean '\($0)'?)") }
+                ?? tr(" — type 'help' for the list")
+            throw CommandError(tr("unknown command '\(parsed.name)'\(hint)"), source: parsed.source, range: parsed.nameRange)
         }
         let arguments = try command.spec.validate(parsed)
         let checkpoint = Checkpoint(self)
@@ -156,18 +156,18 @@ public final class Session {
     // MARK: - What commands need before they can run
 
     func requireData(_ arguments: Arguments) throws -> LoadedData {
-        guard let data else { throw arguments.error("no data yet — try: load mnist") }
+        guard let data else { throw arguments.error(tr("no data yet — try: load mnist")) }
         return data
     }
 
     func requireModel(_ arguments: Arguments) throws -> Sequential {
-        guard let model else { throw arguments.error("no model yet — try: build mlp 784-128-64-10") }
+        guard let model else { throw arguments.error(tr("no model yet — try: build mlp 784-128-64-10")) }
         return model
     }
 
     func requireCompiled(_ arguments: Arguments) throws -> Compiled {
         _ = try requireModel(arguments)
-        guard let compiled else { throw arguments.error("the model is not compiled yet — try: compile optimizer=sgd lr=0.01") }
+        guard let compiled else { throw arguments.error(tr("the model is not compiled yet — try: compile optimizer=sgd lr=0.01")) }
         return compiled
     }
 
@@ -187,8 +187,8 @@ extension Session {
     var discardedModelNote: String? {
         guard state.model != nil, let last = history.last, state.savedHistoryCount != history.count else { return nil }
         let score = last.validationAccuracy.map { ", val_accuracy \(percent($0))" } ?? ", accuracy \(percent(last.accuracy))"
-        return "The model trained before (\(history.count) epoch\(history.count == 1 ? "" : "s")\(score)) is replaced and its weights are gone. "
-            + "To keep a model, save it before building the next: save model \(suggestedModelName()).safetensors"
+        return tr("The model trained before (\(history.count) epoch\(history.count == 1 ? "" : "s")\(score)) is replaced and its weights are gone. ")
+            + tr("To keep a model, save it before building the next: save model \(suggestedModelName()).safetensors")
     }
 }
 

@@ -13,7 +13,7 @@ extension Session {
         session.state.seed = seed
         session.state.random = RandomSource(seed: seed)
         session.state.samplesShown = 0
-        output.emit(.text("Seed \(seed): weights, shuffling, splits and dropout all draw from it from now on."))
+        output.emit(.text(tr("Seed \(seed): weights, shuffling, splits and dropout all draw from it from now on.")))
     }
 
     static let historyCommand = Command(spec: CommandSpec(
@@ -23,12 +23,12 @@ extension Session {
         positionals: [HistoryCommand.what]
     )) { session, arguments, output in
         if arguments[HistoryCommand.what] == .commands {
-            guard !session.transcript.isEmpty else { output.emit(.note("No commands yet.")); return }
+            guard !session.transcript.isEmpty else { output.emit(.note(tr("No commands yet."))); return }
             output.emit(.text(session.transcript.joined(separator: "\n")))
             return
         }
         guard !session.history.isEmpty else {
-            output.emit(.note("No training yet — compile the model, then: train epochs=5"))
+            output.emit(.note(tr("No training yet — compile the model, then: train epochs=5")))
             return
         }
         let hasValidation = session.history.contains { $0.validationLoss != nil }
@@ -38,9 +38,10 @@ extension Session {
                                     record.validationAccuracy.map { String(format: "%.4f", $0) } ?? ""] : [])
                 + [formatDuration(record.seconds)]
         }
-        let headers = ["epoch", "loss", "accuracy"] + (hasValidation ? ["val_loss", "val_accuracy"] : []) + ["time"]
+        // Keras's History keys stay as Keras writes them; epoch and time are words.
+        let headers = [tr("epoch"), "loss", "accuracy"] + (hasValidation ? ["val_loss", "val_accuracy"] : []) + [tr("time")]
         let footer = session.history.contains(where: \.interrupted)
-            ? ["* interrupted by Ctrl-C: loss and accuracy over the batches it took"] : []
+            ? [tr("* interrupted by Ctrl-C: loss and accuracy over the batches it took")] : []
         output.emit(.table(Table(headers: headers, rows: rows, alignments: headers.map { _ in .right }, footer: footer)))
     }
 
@@ -55,22 +56,24 @@ extension Session {
                 let specs = Session.specs.filter { $0.group == group }
                 if specs.isEmpty { continue }
                 let width = Session.specs.map(\.name.count).max()!
-                output.emit(.text(group.rawValue.capitalized + "\n" + specs.map {
-                    "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary
+                output.emit(.text(trText(group.rawValue.capitalized) + "\n" + specs.map {
+                    "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + trText($0.summary)
                 }.joined(separator: "\n")))
             }
-            output.emit(.note("'help COMMAND' explains one, e.g. help train."))
+            output.emit(.note(tr("'help COMMAND' explains one, e.g. help train.")))
             return
         }
         guard let command = Session.command(named: name) else {
-            let hint = suggestion(for: name, among: Session.specs.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
-            throw arguments.error("no command '\(name)'\(hint)", at: HelpCommand.command)
+            let hint = suggestion(for: name, among: Session.specs.map(\.name)).map { tr(" (did you mean '\($0)'?)") } ?? ""
+            throw arguments.error(tr("no command '\(name)'\(hint)"), at: HelpCommand.command)
         }
         let spec = command.spec
-        output.emit(.text("\(spec.name) — \(spec.summary)\n\nusage:   \(spec.usage)\nexample: \(spec.example)"))
+        // The usage and the example are the command language itself: they stay as typed.
+        output.emit(.text(tr("\(spec.name) — \(trText(spec.summary))\n\nusage:   \(spec.usage)\nexample: \(spec.example)")))
         if !spec.options.isEmpty {
-            output.emit(.table(Table(headers: ["option", "value", "default", ""], rows: spec.options.map { option in
-                [option.name, option.placeholder, option.defaultText ?? "", option.help + (option.only.map { " (\(spec.name) \($0.joined(separator: "/")))" } ?? "")]
+            output.emit(.table(Table(headers: [tr("option"), tr("value"), tr("default"), ""], rows: spec.options.map { option in
+                [option.name, option.placeholder, option.defaultText.map(trText) ?? "",
+                 trText(option.help) + (option.only.map { " (\(spec.name) \($0.joined(separator: "/")))" } ?? "")]
             })))
         }
     }

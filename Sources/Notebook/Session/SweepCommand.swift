@@ -41,7 +41,7 @@ extension Session {
         do {
             try Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random).checkCompatible(train)
         } catch let error as TrainingError {
-            throw arguments.error(error.description)
+            throw arguments.error(tr(error: error))
         }
         let test = data.dataset.test.count > 0 ? data.dataset.test : nil
         let atOnce = arguments[Sweep.parallel] ? min(ProcessInfo.processInfo.activeProcessorCount, plans.count) : 1
@@ -57,22 +57,22 @@ extension Session {
         if let failure = runner.slots.lazy.compactMap(\.failure).first { throw arguments.error(failure) }
         let finished = runner.slots.compactMap(\.result)
         guard !finished.isEmpty else {
-            output.emit(.note("Interrupted before the first run finished: nothing to keep. The model is as it was."))
+            output.emit(.note(tr("Interrupted before the first run finished: nothing to keep. The model is as it was.")))
             return
         }
         session.state.runs += finished.map(\.run)
         let setting = plans[0].setting
         output.emit(.table(Sweep.table(finished.map(\.run), setting: setting, hasValidation: validation != nil)))
-        try session.emitPicture(.chart(runsChart(finished.map(\.run), title: "Loss per epoch, by \(setting)")), arguments, output)
+        try session.emitPicture(.chart(runsChart(finished.map(\.run), title: tr("Loss per epoch, by \(setting)"))), arguments, output)
         let total = formatDuration(seconds(since: started))
         if interrupted {
-            output.emit(.note("Interrupted: kept the \(finished.count) finished run\(finished.count == 1 ? "" : "s") of \(plans.count) (\(total)). The model is as it was."))
+            output.emit(.note(tr("Interrupted: kept the \(finished.count) finished run\(finished.count == 1 ? "" : "s") of \(plans.count) (\(total)). The model is as it was.")))
         } else {
-            output.emit(.note("\(plans.count) runs in \(total)\(atOnce > 1 ? ", \(atOnce) at once" : ""), each from the same weights and the same data order."))
+            output.emit(.note(tr("\(plans.count) runs in \(total)\(atOnce > 1 ? tr(", \(atOnce) at once") : ""), each from the same weights and the same data order.")))
         }
         guard arguments[Sweep.keep] == .best else { return }
         guard let best = Sweep.best(finished, hasValidation: validation != nil) else {
-            output.emit(.note("No run finished without diverging: the model is as it was."))
+            output.emit(.note(tr("No run finished without diverging: the model is as it was.")))
             return
         }
         // As if the best value had been compiled and trained: its weights, optimizer, history and random position.
@@ -81,7 +81,7 @@ extension Session {
         session.state.predictionCache = [:]
         session.appendHistory(best.run.history)
         session.state.random.position = best.randomPosition
-        output.emit(.note("Kept \(best.run.label) (\(validation != nil ? "the highest validation accuracy" : "the lowest training loss")): it is now the model, compiled as it trained."))
+        output.emit(.note(tr("Kept \(best.run.label) (\(validation != nil ? tr("the highest validation accuracy") : tr("the lowest training loss"))): it is now the model, compiled as it trained.")))
     }
 
     /// Training and validation loss (or accuracy) per epoch, one colour per run, validation dashed.
@@ -96,7 +96,7 @@ extension Session {
             }
             if !validation.isEmpty { series.append(.init("\(run.label) val_\(name)", validation, colour: index, dashed: true)) }
         }
-        return Chart(title: title, xLabel: "epoch", yLabel: name, series: series, wholeNumbersOnX: true)
+        return Chart(title: title, xLabel: tr("epoch"), yLabel: name, series: series, wholeNumbersOnX: true)
     }
 }
 
@@ -157,14 +157,14 @@ enum Sweep {
         let given = settings.compactMap { setting in setting.values(arguments).map { (setting, $0) } }
         let swept = given.filter { $0.1.count > 1 }
         guard let (setting, values) = swept.first else {
-            throw arguments.error("give one setting two or more values to compare, like lr=0.001,0.01,0.1")
+            throw arguments.error(tr("give one setting two or more values to compare, like lr=0.001,0.01,0.1"))
         }
         if swept.count > 1 {
-            throw arguments.error("a sweep varies one setting at a time: \(setting.spec.name) and \(swept[1].0.spec.name) both have several values",
+            throw arguments.error(tr("a sweep varies one setting at a time: \(setting.spec.name) and \(swept[1].0.spec.name) both have several values"),
                                   at: swept[1].0.spec)
         }
         if given.contains(where: { $0.0.target == .dropout }), !model.layers.contains(where: { $0 is Dropout }) {
-            throw arguments.error("the model has no dropout layer to vary — add one, e.g. add dropout 0.5",
+            throw arguments.error(tr("the model has no dropout layer to vary — add one, e.g. add dropout 0.5"),
                                   at: settings.first { $0.target == .dropout }!.spec)
         }
         return try values.map { value in
@@ -212,15 +212,15 @@ enum Sweep {
         let run = finished.run
         var parts = [run.label]
         switch run.outcome {
-        case .diverged(let epoch): parts.append("diverged in epoch \(epoch)")
+        case .diverged(let epoch): parts.append(tr("diverged in epoch \(epoch)"))
         case .completed, .stoppedEarly:
             let epochs = run.history.count
-            parts.append("\(epochs) epoch\(epochs == 1 ? "" : "s")\(run.outcome == .stoppedEarly ? " (stopped early)" : "") in \(formatDuration(finished.seconds))")
+            parts.append(tr("\(epochs) epoch\(epochs == 1 ? "" : "s")\(run.outcome == .stoppedEarly ? tr(" (stopped early)") : "") in \(formatDuration(finished.seconds))"))
         }
         if let last = run.history.last {
-            parts.append(String(format: "loss %.4f · accuracy %.4f", last.loss, last.accuracy))
+            parts.append(trFormat("loss %.4f · accuracy %.4f", last.loss, last.accuracy))
             if let loss = last.validationLoss, let accuracy = last.validationAccuracy {
-                parts.append(String(format: "val_loss %.4f · val_accuracy %.4f", loss, accuracy))
+                parts.append(trFormat("val_loss %.4f · val_accuracy %.4f", loss, accuracy))
             }
         }
         return parts.joined(separator: " · ")
@@ -233,15 +233,15 @@ enum Sweep {
             let value = String(run.label.dropFirst(setting.count + 1))
             let outcome = switch run.outcome {
             case .completed: ""
-            case .stoppedEarly: "stopped early"
-            case .diverged(let epoch): "diverged (epoch \(epoch))"
+            case .stoppedEarly: tr("stopped early")
+            case .diverged(let epoch): tr("diverged (epoch \(epoch))")
             }
             let validation = hasValidation ? [number(last?.validationLoss), number(last?.validationAccuracy),
                                               run.bestValidationEpoch.map(String.init) ?? "–"] : []
             return [value, number(last?.loss), number(last?.accuracy)] + validation
                 + [run.testAccuracy.map(percent) ?? "–", outcome]
         }
-        let headers = [setting, "loss", "accuracy"] + (hasValidation ? ["val_loss", "val_acc", "best epoch"] : []) + ["test acc", ""]
+        let headers = [setting, "loss", "accuracy"] + (hasValidation ? ["val_loss", "val_acc", tr("best epoch")] : []) + [tr("test acc"), ""]
         return Table(headers: headers, rows: rows, alignments: Array(repeating: .right, count: headers.count - 1) + [.left])
     }
 }

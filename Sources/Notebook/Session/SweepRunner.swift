@@ -103,8 +103,8 @@ final class SweepRunner: @unchecked Sendable {
             running.append((slot.plan.label, epoch, slot.plan.epochs))
         }
         let elapsed = seconds(since: started)
-        return Progress(label: "Sweep", done: doneBatches, total: total,
-                        detail: running.map { "\($0.0) epoch \($0.1)/\($0.2)" }.joined(separator: " · "),
+        return Progress(label: tr("Sweep"), done: doneBatches, total: total,
+                        detail: running.map { tr("\($0.0) epoch \($0.1)/\($0.2)") }.joined(separator: " · "),
                         secondsLeft: doneBatches > 0 ? elapsed / Double(doneBatches) * Double(total - doneBatches) : nil)
     }
 
@@ -131,7 +131,7 @@ final class SweepRunner: @unchecked Sendable {
         } catch TrainingError.diverged(let epoch, _, _) {
             outcome = .diverged(epoch: epoch)
         } catch {
-            slot.failure = "\(plan.label): \(error)"
+            slot.failure = "\(plan.label): \(tr(error: error))"
             return
         }
         let diverged = if case .diverged = outcome { true } else { false }

@@ -46,20 +46,20 @@ extension Session {
         } catch let error as TrainingError {
             // Throwing is enough to undo it all: the session puts back the weights, the optimizer and the random source.
             output.progress(nil)
-            let undo = if case .diverged = error { ". The model is back where it was before this 'train'" } else { "" }
-            throw arguments.error(error.description + undo)
+            let undo = if case .diverged = error { tr(". The model is back where it was before this 'train'") } else { "" }
+            throw arguments.error(tr(error: error) + undo)
         }
         session.appendHistory(result.history)
         let total = formatDuration(seconds(since: started))
         switch result.ending {
         case .completed:
-            output.emit(.note("\(epochs) epoch\(epochs == 1 ? "" : "s") in \(total)."))
+            output.emit(.note(tr("\(epochs) epoch\(epochs == 1 ? "" : "s") in \(total).")))
         case .stoppedEarly:
-            output.emit(.note("Stopped early after epoch \(result.history.count): the \(validation != nil ? "validation " : "")loss has not improved for \(earlyStopping!.patience) epoch\(earlyStopping!.patience == 1 ? "" : "s")."))
+            output.emit(.note(tr("Stopped early after epoch \(result.history.count): the \(validation != nil ? tr("validation ") : "")loss has not improved for \(earlyStopping!.patience) epoch\(earlyStopping!.patience == 1 ? "" : "s").")))
         case .cancelled:
             output.progress(nil)
             let whole = result.history.filter { !$0.interrupted }.count
-            output.emit(.note("Interrupted in epoch \(lastBatch.epoch), after batch \(lastBatch.batch): the model keeps every step it took; the history keeps \(whole) whole epoch\(whole == 1 ? "" : "s")\(whole < result.history.count ? " and the interrupted one, marked *" : "")."))
+            output.emit(.note(tr("Interrupted in epoch \(lastBatch.epoch), after batch \(lastBatch.batch): the model keeps every step it took; the history keeps \(whole) whole epoch\(whole == 1 ? "" : "s")\(whole < result.history.count ? tr(" and the interrupted one, marked *") : "").")))
         }
     }
 
@@ -79,10 +79,10 @@ extension Session {
         do {
             try trainer.checkCompatible(images)
         } catch let error as TrainingError {
-            throw arguments.error(error.description)
+            throw arguments.error(tr(error: error))
         }
         let result = trainer.evaluate(images)
-        output.emit(.fields([Field(split.name, String(format: "loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
+        output.emit(.fields([Field(split.name, trFormat("loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
     }
 
     /// The training set and the validation set a run uses. `validation=` holds out the last fraction
@@ -90,7 +90,7 @@ extension Session {
     static func trainingSets(_ data: LoadedData, _ arguments: Arguments) throws -> (train: LabeledData, validation: LabeledData?) {
         guard let fraction = arguments[TrainCommand.validation] else { return (data.dataset.train, data.validation) }
         if let split = data.split {
-            throw arguments.error("the data is already split (\(split.description)): drop validation=, or load the data again", at: TrainCommand.validation)
+            throw arguments.error(tr("the data is already split (\(split.description)): drop validation=, or load the data again"), at: TrainCommand.validation)
         }
         return data.dataset.train.split(validationFraction: fraction, method: .last, random: RandomSource(seed: 0))
     }
@@ -98,17 +98,17 @@ extension Session {
     /// Early stopping watches the validation loss; on the training loss alone it would stop only
     /// when training stalls, which is not what anyone asking for it means.
     static func earlyStopWithoutValidation(_ arguments: Arguments, at option: any ArgumentDeclaration) -> CommandError {
-        arguments.error("early-stop watches the validation loss, and there is no validation set: run split validation=0.1 first, or add validation=0.1",
+        arguments.error(tr("early-stop watches the validation loss, and there is no validation set: run split validation=0.1 first, or add validation=0.1"),
                         at: option)
     }
 
     /// Keras's categorical losses want one-hot targets, the sparse ones class numbers.
     static func checkTargets(_ compiled: Compiled, _ data: LabeledData, _ arguments: Arguments) throws {
         if compiled.lossName.wantsOneHot == true && !data.oneHot {
-            throw arguments.error("loss=categorical-crossentropy takes one-hot labels: run one-hot first, or compile with loss=sparse-categorical-crossentropy")
+            throw arguments.error(tr("loss=categorical-crossentropy takes one-hot labels: run one-hot first, or compile with loss=sparse-categorical-crossentropy"))
         }
         if compiled.lossName.wantsOneHot == false && data.oneHot {
-            throw arguments.error("loss=sparse-categorical-crossentropy takes class numbers, but the labels are one-hot: compile with loss=categorical-crossentropy")
+            throw arguments.error(tr("loss=sparse-categorical-crossentropy takes class numbers, but the labels are one-hot: compile with loss=categorical-crossentropy"))
         }
     }
 
@@ -116,17 +116,17 @@ extension Session {
     /// loss and accuracy the means over the epoch so far (one batch's loss jumps about too much to read).
     static func progress(_ report: BatchReport, of epochs: Int, seconds elapsed: Double) -> Progress {
         let rate = elapsed > 0 ? " · \(count(Int(Double(report.samples) / elapsed)))/s" : ""
-        return Progress(label: "Epoch \(report.epoch)/\(epochs)", done: report.batch, total: report.batches,
-                        detail: String(format: "loss %.4f · accuracy %.4f", report.meanLoss, report.meanAccuracy) + rate,
+        return Progress(label: tr("Epoch \(report.epoch)/\(epochs)"), done: report.batch, total: report.batches,
+                        detail: trFormat("loss %.4f · accuracy %.4f", report.meanLoss, report.meanAccuracy) + rate,
                         secondsLeft: elapsed / Double(report.batch) * Double(report.batches - report.batch))
     }
 
     /// `Epoch 3/30 · 0.41s · loss 0.2113 · accuracy 0.9391 · val_loss 0.2204 · val_accuracy 0.9350`
     static func epochLine(_ record: EpochRecord, of epochs: Int) -> String {
-        var line = String(format: "Epoch %d/%d · %@ · loss %.4f · accuracy %.4f", record.epoch, epochs,
+        var line = trFormat("Epoch %d/%d · %@ · loss %.4f · accuracy %.4f", record.epoch, epochs,
                           formatDuration(record.seconds), record.loss, record.accuracy)
         if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
-            line += String(format: " · val_loss %.4f · val_accuracy %.4f", loss, accuracy)
+            line += trFormat(" · val_loss %.4f · val_accuracy %.4f", loss, accuracy)
         }
         return line
     }
