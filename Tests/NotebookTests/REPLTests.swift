@@ -29,6 +29,24 @@ extension BinaryTests {
         #expect(!output.contains("seed 2"))
     }
 
+    /// The language from --lang, else the locale; --version; a notebook's parameters listed.
+    @Test func languageVersionAndParameters() throws {
+        let portuguese = try runPiped(["--lang", "pt"], input: "seed 3\nbogus\n", environment: ["LANG": "en_US.UTF-8"])
+        #expect(portuguese.output.contains("Semente 3:") && portuguese.errors.hasPrefix("error: comando desconhecido 'bogus'"))
+        let fromLocale = try runPiped([], input: "seed 3\n", environment: ["LANG": "pt_BR.UTF-8", "LC_ALL": ""])
+        #expect(fromLocale.output.contains("Semente 3:"))
+        let english = try runPiped(["--lang", "en"], input: "seed 3\n", environment: ["LANG": "pt_BR.UTF-8"])
+        #expect(english.output.contains("Seed 3:"))
+        #expect(try runPiped(["--version"], input: "").output == "Caderno \(cadernoVersion)\n")
+        let directory = try TemporaryDirectory()
+        let notebook = directory.write("p.nb", Data("---\nlang: pt\nparams:\n  epochs: 3\n---\n```caderno\nseed 1\n```\n".utf8))
+        let listed = try runPiped(["run", notebook, "--params"], input: "", environment: ["LANG": "C"])
+        #expect(listed.output.contains("epochs      3         a whole number"), "\(listed.output)")
+        let replayed = try runPiped(["run", notebook], input: "", environment: ["LANG": "C"])
+        #expect(replayed.output.contains("Semente 1:"), "the notebook's lang: wins over the locale")
+        #expect(try runPiped(["run", "--lang", "en", notebook], input: "").output.contains("Seed 1:"), "and --lang over lang:")
+    }
+
     @Test func aWholeTrainingScriptOnTinyData() throws {
         let directory = try TemporaryDirectory()
         TinyIDX.write(into: directory)

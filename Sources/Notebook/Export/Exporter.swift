@@ -133,7 +133,7 @@ enum Exporter {
         }
         return """
             <!DOCTYPE html>
-            <html lang="en">
+            <html lang="\(Language.current == .portuguese ? "pt-BR" : "en")">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -199,7 +199,7 @@ enum Exporter {
         .cell { margin: 1.2rem 0 1.6rem; }
         pre.commands { border-left: 4px solid var(--accent); }
         .prompt { color: var(--muted); user-select: none; }
-        pre.output { background: #fff; border: 1px solid var(--rule); }
+        pre.output { background: #fff; border: 1px solid var(--rule); white-space: pre-wrap; overflow-wrap: anywhere; }
         pre.error { background: #fff4f4; border: 1px solid #f0c4c4; color: #8a1f1f; }
         table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
         th, td { padding: .25rem .7rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }

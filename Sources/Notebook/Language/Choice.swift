@@ -182,4 +182,22 @@ enum Normalization: String, Choice {
 /// Which images a command looks at.
 enum SplitName: String, Choice {
     case test, validation, train
+
+    /// The split in a sentence, in the current language ("test", "teste"): its name is a command word.
+    var spoken: String {
+        switch self {
+        case .test: tr("test")
+        case .validation: tr("validation")
+        case .train: tr("train")
+        }
+    }
+
+    /// "Test image 42", whole, so a language can put the words in its order.
+    func imageTitle(_ index: Int) -> String {
+        switch self {
+        case .test: tr("Test image \(index)")
+        case .validation: tr("Validation image \(index)")
+        case .train: tr("Train image \(index)")
+        }
+    }
 }

@@ -22,7 +22,7 @@ extension Session {
         let chosen = average == .macro ? report.macro : report.weighted
         let averageName = average == .macro ? tr("macro average") : tr("weighted average")
         output.emit(.fields([
-            Field(tr("accuracy"), percent(report.accuracy) + tr(" of \(count(data.count)) \(split) images")),
+            Field(tr("accuracy"), percent(report.accuracy) + tr(" of \(count(data.count)) \(split.spoken) images")),
             Field(tr("precision"), percent(chosen.precision) + " (\(averageName))"),
             Field(tr("recall"), percent(chosen.recall) + " (\(averageName))"),
             Field(tr("F1"), percent(chosen.f1) + " (\(averageName))"),
@@ -53,7 +53,7 @@ extension Session {
                [tr("micro avg"), analysis.micro.map { String(format: "%.4f", $0.auc) } ?? "n/a"]]
         output.emit(.table(Table(headers: [tr("class"), tr("AUC")], rows: rows, alignments: [.right, .right])))
         if analysis.aucs.contains(where: { $0 == nil }) {
-            output.emit(.note(tr("n/a: a class with no \(split) images of its own has no ROC curve.")))
+            output.emit(.note(tr("n/a: a class with no \(split.spoken) images of its own has no ROC curve.")))
         }
         try session.emitPicture(.chart(rocChart(analysis, names: names, split: split)), arguments, output)
     }
@@ -94,10 +94,14 @@ extension Session {
             }
             // Validation dashed beside training, as in a sweep: the two differ without colour too.
             if only != .train && !validation.isEmpty { series.append(.init("val_" + what.name, validation, dashed: true)) }
-            let title = switch only {
-            case .train: tr("Training \(what.name) per epoch")
-            case .validation: tr("Validation \(what.name) per epoch")
-            default: tr("\(what.name.capitalized) per epoch")
+            // Each title whole, so a language can say it in its own order ("Perda de treino por época").
+            let title = switch (only, isLoss) {
+            case (.train, true): tr("Training loss per epoch")
+            case (.train, false): tr("Training accuracy per epoch")
+            case (.validation, true): tr("Validation loss per epoch")
+            case (.validation, false): tr("Validation accuracy per epoch")
+            case (_, true): tr("Loss per epoch")
+            case (_, false): tr("Accuracy per epoch")
             }
             picture = .chart(Chart(title: title, xLabel: tr("epoch"), yLabel: what.name, series: series, wholeNumbersOnX: true))
         case .roc:
@@ -111,7 +115,7 @@ extension Session {
         case .classes:
             let data = try session.images(on, arguments)
             let counts = data.classCounts
-            picture = .bars(BarChart(title: tr("Images per class (\(on.name), \(count(data.count)))"),
+            picture = .bars(BarChart(title: tr("Images per class (\(on.spoken), \(count(data.count)))"),
                                      labels: session.data!.dataset.classNames, values: counts.map(Double.init),
                                      valueTexts: counts.map(count)))
         }
@@ -144,17 +148,17 @@ extension Session {
         switch what {
         case .image:
             let index = arguments[ShowCommand.index]
-            guard index < data.count else { throw arguments.error(tr("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)"), at: ShowCommand.index) }
+            guard index < data.count else { throw arguments.error(tr("the \(split.spoken) set has \(count(data.count)) images: 0 to \(data.count - 1)"), at: ShowCommand.index) }
             indices = [index]
-            title = "\(split.name.capitalized) image \(index)"
+            title = split.imageTitle(index)
         case .errors:
             let wrong = data.labels.indices.filter { predictions!.predicted[$0] != data.labels[$0] }
             guard !wrong.isEmpty else {
-                output.emit(.note(tr("The model gets every one of the \(count(data.count)) \(split.name) images right: no errors to show.")))
+                output.emit(.note(tr("The model gets every one of the \(count(data.count)) \(split.spoken) images right: no errors to show.")))
                 return
             }
             indices = Array(wrong.prefix(n))
-            title = tr("The first \(indices.count) of \(count(wrong.count)) \(split.name) images the model gets wrong")
+            title = tr("The first \(indices.count) of \(count(wrong.count)) \(split.spoken) images the model gets wrong")
         case .weights, .filters, .activations:
             return   // drawn above
         case .samples:
@@ -163,7 +167,7 @@ extension Session {
             session.state.samplesShown += 1
             let viewing = RandomSource(seed: session.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(session.state.samplesShown))
             indices = Array(viewing.permutation(data.count).prefix(n))
-            title = tr("\(indices.count) \(split.name) images at random")
+            title = tr("\(indices.count) \(split.spoken) images at random")
         }
         let grid = ImageGrid(title: title, columns: Int(Double(indices.count).squareRoot().rounded(.up)),
                              images: indices.map { session.gridImage($0, of: data, predictions) })
@@ -180,11 +184,11 @@ extension Session {
     )) { session, arguments, output in
         let (split, data, predictions) = try session.predictions(arguments[splitOption], arguments)
         let index = arguments[PredictCommand.index]
-        guard index < data.count else { throw arguments.error(tr("the \(split.name) set has \(count(data.count)) images: 0 to \(data.count - 1)"), at: PredictCommand.index) }
+        guard index < data.count else { throw arguments.error(tr("the \(split.spoken) set has \(count(data.count)) images: 0 to \(data.count - 1)"), at: PredictCommand.index) }
         let names = session.data!.dataset.classNames
         let row = Array(predictions.probabilities[row: index]).map(Double.init)
         let best = predictions.predicted[index]
-        output.emit(.images(ImageGrid(title: tr("\(split.name.capitalized) image \(index)"), columns: 1,
+        output.emit(.images(ImageGrid(title: split.imageTitle(index), columns: 1,
                                       images: [session.gridImage(index, of: data, predictions)])))
         output.emit(.bars(BarChart(title: tr("Predicted probabilities"), labels: names, values: row,
                                    valueTexts: row.map { String(format: "%.1f%%", $0 * 100) }, highlighted: best)))
@@ -196,7 +200,7 @@ extension Session {
     // MARK: - Pictures
 
     static func confusionHeatmap(_ confusion: ConfusionMatrix, names: [String], split: SplitName) -> Heatmap {
-        Heatmap(title: tr("Confusion matrix (\(split.name))"), rowTitle: tr("true"), columnTitle: tr("predicted"),
+        Heatmap(title: tr("Confusion matrix (\(split.spoken))"), rowTitle: tr("true"), columnTitle: tr("predicted"),
                 rowLabels: names, columnLabels: names, shades: confusion.rowNormalized,
                 cells: confusion.counts.map { $0.map(String.init) })
     }
@@ -209,7 +213,7 @@ extension Session {
                              zip(curve.falsePositiveRates, curve.truePositiveRates).map { Chart.Point($0, $1) })
             }
         }
-        return Chart(title: tr("ROC curves, one class against the rest (\(split.name))"), xLabel: tr("false positive rate"),
+        return Chart(title: tr("ROC curves, one class against the rest (\(split.spoken))"), xLabel: tr("false positive rate"),
                      yLabel: tr("true positive rate"), series: curves, unitSquare: true)
     }
 

@@ -58,7 +58,7 @@ extension Session {
         }
         guard !session.state.log.isEmpty else { throw arguments.error(tr("nothing to export yet — the session has run no commands")) }
         let transcript = Transcript(title: arguments[ExportCommand.title] ?? tr("A Caderno session"),
-                                    origin: "Exported \(NotebookRunner.today()) by Caderno \(cadernoVersion) · seed \(session.seed)",
+                                    origin: tr("Exported \(NotebookRunner.today()) by Caderno \(cadernoVersion) · seed \(session.seed)"),
                                     parts: session.state.log.map { .cell($0) })
         let files = Exporter.files(transcript, as: format, path: session.resolve(path))
         for file in files {

@@ -82,7 +82,7 @@ extension Session {
             let split = arguments[Self.splitOption]
             let images = try self.images(split, arguments)
             guard index < images.count else {
-                throw arguments.error(tr("the \(split.name) set has \(count(images.count)) images: 0 to \(images.count - 1)"))
+                throw arguments.error(tr("the \(split.spoken) set has \(count(images.count)) images: 0 to \(images.count - 1)"))
             }
             guard images.inputs.featuresPerSample == model.inputShape.reduce(1, *) else {
                 throw arguments.error(tr("the model takes \(formatShape(model.inputShape)) per image; the data has \(formatShape(images.sampleShape))"))
@@ -92,7 +92,7 @@ extension Session {
             let shape = Array(output.shape.dropFirst())
             let values = output.scalars
             let truth = data!.dataset.classNames[images.labels[index]]
-            let title = "\(split.name.capitalized) image \(index) (a \(truth)) after \(name)"
+            let title = tr("\(split.imageTitle(index)) (a \(truth)) after \(name)")
             let signed = values.contains { $0 < 0 }
             guard shape.count == 3 else {
                 // A flat layer: one picture, a square per value.

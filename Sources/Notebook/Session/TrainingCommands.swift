@@ -82,7 +82,7 @@ extension Session {
             throw arguments.error(tr(error: error))
         }
         let result = trainer.evaluate(images)
-        output.emit(.fields([Field(split.name, trFormat("loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
+        output.emit(.fields([Field(split.spoken, trFormat("loss %.4f · accuracy %@ (%@ images)", result.loss, percent(result.accuracy), count(images.count)))]))
     }
 
     /// The training set and the validation set a run uses. `validation=` holds out the last fraction
