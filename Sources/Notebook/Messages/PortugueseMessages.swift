@@ -716,6 +716,8 @@ extension Portuguese {
          "dígitos manuscritos do MNIST"),
         ("Fashion-MNIST (Zalando)",
          "Fashion-MNIST (Zalando)"),
+        (" · {} parameters",
+         " · {} parâmetros"),
         ("Dense({} => {}) expects {} features per sample, got {} (add a flatten layer first)",
          "Dense({} => {}) espera {} atributos por amostra, veio {} (acrescente uma camada flatten antes)"),
         ("Dense({} => {}) expects {} features per sample, got {}",

@@ -63,7 +63,7 @@ extension Session {
         output.emit(.text(zip(rows, layers).filter { $0.0.attachedTo == nil }.map { row, layer in
             let activation = ((layer as? Conv2D)?.activation?.rawValue ?? rows.first { $0.attachedTo == row.name }?.kind.lowercased())
                 .map { ", \($0)" } ?? ""
-            return "\(row.name) (\(row.kind)\(activation)) → \(kerasShape(row.outputShape))" + (row.parameterCount > 0 ? " · \(count(row.parameterCount)) parameters" : "")
+            return "\(row.name) (\(row.kind)\(activation)) → \(kerasShape(row.outputShape))" + (row.parameterCount > 0 ? tr(" · \(count(row.parameterCount)) parameters") : "")
         }.joined(separator: "\n")))
     }
 
