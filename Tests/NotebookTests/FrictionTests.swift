@@ -28,9 +28,11 @@ import Testing
         try h.run("load idx .", "normalize", "build mlp 36-8-3")
         #expect(!(try h.run("build mlp 36-8-3")).contains("replaced"), "an untrained model is no loss")
         try h.run("compile lr=0.1", "train epochs=2 batch=16")
+        let suggested = h.session.suggestedModelName()   // the discarded model's name, asked before it goes
+        #expect(suggested.hasSuffix("-mlp-36-8-3"))
         let note = try h.run("build mlp 36-16-3")
         #expect(note.contains("The model trained before (2 epochs, accuracy "), "\(note)")
-        #expect(note.contains("save model tiny-mlp-36-8-3.safetensors") || note.contains("save model "), "\(note)")
+        #expect(note.hasSuffix("save model \(suggested).safetensors"), "\(note)")
         try h.run("compile lr=0.1", "train epochs=1 batch=16", "save model kept.safetensors")
         #expect(!(try h.run("build input 6x6x1")).contains("replaced"), "saved since it trained")
     }
