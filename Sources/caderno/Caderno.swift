@@ -75,12 +75,24 @@ struct Run: ParsableCommand {
     @Flag(help: "Pause before each cell: Enter runs it, a command runs at once, 'continue' runs to the end, 'quit' leaves.")
     var step = false
 
+    @Option(help: ArgumentHelp("Write the notebook's files (save, export, to=) into DIR instead of its own folder.", valueName: "DIR"))
+    var outputDir: String?
+
+    @Flag(help: "Trust the notebook: let its commands write files anywhere, not only in its folder or --output-dir.")
+    var allowWritesAnywhere = false
+
     func validate() throws {
         for parameter in parameters where !parameter.contains("=") || parameter.hasPrefix("=") {
             throw ValidationError(tr("-P takes name=value, got '\(parameter)'"))
         }
         if check && update { throw ValidationError(tr("--check and --update go separately: check first, then update what differs")) }
         if step && (check || update) { throw ValidationError(tr("--step is for reading a notebook; --check and --update run it straight through")) }
+        if let outputDir {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: outputDir, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError(tr("--output-dir takes an existing folder, got '\(outputDir)'"))
+            }
+        }
         if let export, ExportFormat(path: export) == nil {
             throw ValidationError(tr("--export takes a .nb, .md, .html or .ipynb file, got '\(export)'"))
         }
@@ -96,7 +108,8 @@ struct Run: ParsableCommand {
             if status != 0 { throw ExitCode(status) }
             return
         }
-        let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export, step: step, language: language)
+        let options = NotebookRunner.Options(mode: check ? .check : update ? .update : .replay, export: export, step: step, language: language,
+                                             outputDirectory: outputDir, writesAnywhere: allowWritesAnywhere)
         let status = NotebookRunner().run(file: notebook, overrides: overrides, options: options)
         if status != 0 { throw ExitCode(status) }
     }

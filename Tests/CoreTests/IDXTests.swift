@@ -21,14 +21,15 @@ import Testing
     }
 
     static let malformed: [(String, @Sendable (Data) -> Data, String)] = [
-        ("empty", { _ in Data() }, "too short for an IDX header"),
+        ("empty", { _ in Data() }, "is empty"),
         ("bad magic", { Data([1, 2] + $0.dropFirst(2)) }, "not an IDX file (magic 01 02 08 03)"),
         ("float elements", { var d = $0; d[2] = 0x0D; return d }, "element type 0x0d is not supported"),
         ("no dimensions", { var d = $0; d[3] = 0; return d }, "0 dimensions"),
         ("header cut short", { $0.prefix(9) }, "the header is cut short: 3 dimension sizes need 16 bytes, the file has 9"),
         ("truncated data", { $0.dropLast(5) }, "truncated: 2×2×3 needs 12 bytes of data, the file has 7"),
         ("trailing data", { $0 + Data([9, 9]) }, "2 bytes of trailing data after 2×2×3 elements"),
-        ("zero dimension", { var d = $0; d[7] = 0; return d }, "a dimension is 0"),
+        ("no images", { var d = $0; d[7] = 0; return d }, "holds no items (0×2×3)"),
+        ("zero dimension", { var d = $0; d[11] = 0; return d }, "a dimension is 0 (2×0×3)"),
     ]
 
     @Test(arguments: malformed.indices)

@@ -82,8 +82,8 @@ import Testing
         (mlpSetUp, "seed -1", "must be ≥ 0"),
         (mlpSetUp, "augment rotate=200", "rotate must be ≤ 180"),
         (mlpSetUp, "predict 999", "the test set has 30 images"),
-        (cnnSetUp, "add conv2d 4", "conv2d takes images"),
-        (cnnSetUp, "add maxpool 2", "takes images"),
+        (cnnSetUp, "add conv2d 4", "already ends with softmax"),
+        (cnnSetUp + ["build input 6x6x1", "add flatten"], "add maxpool 2", "takes images"),
         (cnnSetUp, "train early-stop=0", "must be ≥ 1"),
     ]
 

@@ -134,7 +134,7 @@ import Testing
         let changed = updated.replacing(#/Epoch 2/2 · (\S+) · loss (\S+) · accuracy \S+/#) { match in
             "Epoch 2/2 · \(match.1) · loss \(match.2) · accuracy 0.1234"
         }
-        try changed.write(toFile: path, atomically: true, encoding: .utf8)
+        try changed.write(toFile: path, atomically: false, encoding: .utf8)
         let errors: String
         (status, output, errors) = run(path, in: directory, .init(mode: .check))
         #expect(status == 1)
@@ -177,7 +177,7 @@ import Testing
         let (status, _, errors) = run(path, in: directory, .init(mode: .check), overrides: ["epochs": "1"])
         #expect(status == 1 && errors.contains("p.nb:7: error: the recorded outputs are for the notebook's own parameters"))
         let ignored = path.replacingOccurrences(of: "p.nb", with: "q.nb")
-        try text.replacingOccurrences(of: "```caderno\n", with: "```caderno\n#| output: ignore\n").write(toFile: ignored, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "```caderno\n", with: "```caderno\n#| output: ignore\n").write(toFile: ignored, atomically: false, encoding: .utf8)
         #expect(run(ignored, in: directory, .init(mode: .check), overrides: ["epochs": "1"]).0 == 0)
     }
 }

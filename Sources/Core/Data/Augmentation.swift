@@ -54,6 +54,8 @@ public struct Augmentation: Sendable, Equatable {
 
     @inline(__always)
     static func bilinear(_ image: UnsafeMutableBufferPointer<Float>, height: Int, width: Int, x: Float, y: Float) -> Float {
+        // Far outside (or NaN, which fails every comparison) is background; and Int() of a huge Float would trap.
+        guard x > -2, y > -2, x < Float(width + 1), y < Float(height + 1) else { return 0 }
         let (x0, y0) = (Int(x.rounded(.down)), Int(y.rounded(.down)))
         let (fx, fy) = (x - Float(x0), y - Float(y0))
         func pixel(_ row: Int, _ column: Int) -> Float {

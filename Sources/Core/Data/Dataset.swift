@@ -27,20 +27,17 @@ public struct Dataset: Sendable, Equatable {
                                     classCount: classCount, limit: limit)
         let test = try labeledData(images: path(info.testImages), labels: path(info.testLabels),
                                    classCount: classCount, limit: testLimit)
+        try checkSameSize(train, test, path(info.testImages))
         return Dataset(name: info.name, classNames: info.classNames, train: train, test: test)
     }
 
     /// Images [N, 1, H, W] (Float, 0…255) and their labels, from an IDX pair.
     public static func labeledData(images imagePath: String, labels labelPath: String,
                                    classCount: Int, limit: Int? = nil) throws -> LabeledData {
-        let images = try IDXFile(contentsOf: imagePath)
-        let labels = try IDXFile(contentsOf: labelPath)
-        guard images.dimensions.count == 3 else {
-            throw IDXFile.Error(file: imagePath, reason: "images need 3 dimensions (count×rows×columns), found \(images.dimensions.count)")
-        }
-        guard labels.dimensions.count == 1 else {
-            throw IDXFile.Error(file: labelPath, reason: "labels need 1 dimension, found \(labels.dimensions.count)")
-        }
+        let images = try IDXFile(contentsOf: imagePath, rank: 3)
+        let labels = try IDXFile(contentsOf: labelPath, rank: 1)
+        let floats = Memory.product([min(images.dimensions[0], limit ?? .max), images.dimensions[1], images.dimensions[2], MemoryLayout<Float>.size])
+        try Memory.require(floats, for: "\(imagePath) as numbers")
         guard images.dimensions[0] == labels.dimensions[0] else {
             throw IDXFile.Error(file: labelPath, reason: "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images in \(imagePath)")
         }
@@ -64,10 +61,25 @@ extension Dataset {
             throw DataStore.Error(message: "\(directory) has no \(file.name.dropLast(3)) (nor .gz): an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte")
         }
         func path(_ file: DatasetInfo.File) -> String { DataStore.existingFile(file.name, in: directory)! }
-        let labels = try IDXFile(contentsOf: path(names.trainLabels)).bytes + IDXFile(contentsOf: path(names.testLabels)).bytes
+        // The classes are the training labels' 0…largest; a test label beyond them is an error.
+        let labels = try IDXFile(contentsOf: path(names.trainLabels), rank: 1).bytes
         let classes = Int(labels.max() ?? 0) + 1
+        let present = Set(labels).count
+        if classes - present > present {
+            throw IDXFile.Error(file: path(names.trainLabels), reason: "labels run from 0 to \(classes - 1) but only \(present) of those classes have images: IDX labels are class numbers counted from 0")
+        }
         let train = try labeledData(images: path(names.trainImages), labels: path(names.trainLabels), classCount: classes, limit: limit)
         let test = try labeledData(images: path(names.testImages), labels: path(names.testLabels), classCount: classes, limit: testLimit)
+        try checkSameSize(train, test, path(names.testImages))
         return Dataset(name: (directory as NSString).lastPathComponent, classNames: (0..<classes).map(String.init), train: train, test: test)
+    }
+
+    /// Test images the network cannot take are refused at `load`, not at `evaluate`.
+    static func checkSameSize(_ train: LabeledData, _ test: LabeledData, _ testImages: String) throws {
+        let (a, b) = (Array(train.inputs.shape.dropFirst()), Array(test.inputs.shape.dropFirst()))
+        guard a == b else {
+            func size(_ shape: [Int]) -> String { shape.dropFirst().map(String.init).joined(separator: "×") }
+            throw IDXFile.Error(file: testImages, reason: "test images are \(size(b)), the training images \(size(a)): both sets must have one size")
+        }
     }
 }

@@ -11,27 +11,31 @@ public enum Gzip {
         public let message: Message
     }
 
-    /// Inflates a whole gzip (or zlib) stream. A truncated or corrupted stream is an error, never a crash.
-    public static func decompress(_ compressed: Data) throws -> Data {
+    /// Inflates a gzip (or zlib) stream, every member of a multi-member file in turn (as `gzip -d`
+    /// does), and at most `limit` bytes of it: a caller that knows how much it needs stops a small
+    /// file that inflates to gigabytes there. A truncated or corrupted stream is an error, never a crash.
+    public static func decompress(_ compressed: Data, upTo limit: Int = .max) throws -> Data {
         var stream = z_stream()
         guard caderno_inflate_init(&stream) == Z_OK else { throw Error(message: "zlib could not start inflating") }
         defer { inflateEnd(&stream) }
 
-        // gzip's trailer holds the size mod 2³², a good first guess for the output buffer.
+        // gzip's trailer holds the size mod 2³², a good first guess for the output buffer (but not
+        // trusted: it is capped, and the buffer grows as needed).
         var capacity = compressed.count * 4
         if compressed.count >= 18 {
-            let tail = compressed.suffix(4)
-            let stated = tail.reversed().reduce(0) { $0 << 8 | Int($1) }
+            let stated = compressed.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
             if stated > 0 { capacity = stated }
         }
+        capacity = max(1, min(capacity, limit, 1 << 28))
         var output = Data(count: capacity)
         var produced = 0
         var status = Z_OK
         try compressed.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
-            stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress)
+            let start = input.bindMemory(to: Bytef.self).baseAddress
+            stream.next_in = UnsafeMutablePointer(mutating: start)
             stream.avail_in = uInt(input.count)
-            while status == Z_OK {
-                if produced == output.count { output.count += max(output.count, 1 << 16) }
+            while produced < limit {
+                if produced == output.count { output.count = min(limit, output.count + max(output.count, 1 << 16)) }
                 status = output.withUnsafeMutableBytes { (buffer: UnsafeMutableRawBufferPointer) in
                     stream.next_out = buffer.bindMemory(to: Bytef.self).baseAddress! + produced
                     stream.avail_out = uInt(buffer.count - produced)
@@ -39,17 +43,31 @@ public enum Gzip {
                     produced = buffer.count - Int(stream.avail_out)
                     return result
                 }
+                if status == Z_STREAM_END {
+                    // Another member follows (files joined with `cat a.gz b.gz`), or zero padding, or junk.
+                    let rest = UnsafeRawBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
+                    if rest.count >= 2 && rest[0] == 0x1F && rest[1] == 0x8B {
+                        guard inflateReset(&stream) == Z_OK else { break }
+                        status = Z_OK
+                        continue
+                    }
+                    if !rest.allSatisfy({ $0 == 0 }) {
+                        throw Error(message: "\(rest.count) bytes after the end of the gzip stream are not gzip")
+                    }
+                    break
+                }
                 if status == Z_BUF_ERROR && stream.avail_in == 0 {
                     throw Error(message: "the gzip stream is truncated (it ends after \(compressed.count) bytes)")
                 }
                 if status == Z_BUF_ERROR { status = Z_OK }   // output full: grow and go on
+                guard status == Z_OK else { break }
             }
         }
-        guard status == Z_STREAM_END else {
+        guard status == Z_STREAM_END || (status == Z_OK && produced >= limit) else {
             let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
             throw Error(message: "the gzip stream is corrupted (\(reason))")
         }
-        output.count = produced
+        output.count = min(produced, limit)
         return output
     }
 

@@ -15,49 +15,67 @@ public struct IDXFile: Equatable, Sendable {
     }
 
     /// Parses an IDX file, inflating it first when it is gzip (detected by its magic bytes).
-    /// `name` is the file named in errors.
-    public init(data raw: Data, name: String) throws {
+    /// `name` is the file named in errors; `rank`, when given, is the number of dimensions the
+    /// caller needs (1 for labels, 3 for images), checked before anything is read or inflated.
+    public init(data raw: Data, name: String, rank expectedRank: Int? = nil) throws {
         func fail(_ reason: Message) -> Error { Error(file: name, reason: reason) }
-        let data: Data
-        do {
-            data = Gzip.isCompressed(raw) ? try Gzip.decompress(raw) : raw
-        } catch let error as Gzip.Error {
-            throw fail(error.message)
+        let compressed = Gzip.isCompressed(raw)
+        // Inflated only as far as the header promises: a small gzip that inflates to gigabytes
+        // stops one byte past the promise instead of filling the memory.
+        func inflate(upTo limit: Int) throws -> Data {
+            do { return try Gzip.decompress(raw, upTo: limit) } catch let error as Gzip.Error { throw fail(error.message) }
         }
-        guard data.count >= 4 else { throw fail("too short for an IDX header (\(data.count) bytes)") }
-        let header = [UInt8](data.prefix(4))
-        guard header[0] == 0, header[1] == 0 else {
-            throw fail("not an IDX file (magic \(String(format: "%02x %02x %02x %02x", header[0], header[1], header[2], header[3])))")
-        }
+        let head = compressed ? try inflate(upTo: 4 + 4 * 4) : raw.prefix(4 + 4 * 4)
+        guard !head.isEmpty else { throw fail("is empty") }
+        guard head.count >= 4 else { throw fail("too short for an IDX header (\(head.count) bytes)") }
+        let header = [UInt8](head.prefix(4))
+        let magic = String(format: "%02x %02x %02x %02x", header[0], header[1], header[2], header[3])
+        guard header[0] == 0, header[1] == 0 else { throw fail("not an IDX file (magic \(magic))") }
         guard header[2] == 0x08 else {
             throw fail("element type \(String(format: "0x%02x", header[2])) is not supported (only unsigned bytes, 0x08)")
         }
         let rank = Int(header[3])
-        guard (1...4).contains(rank) else { throw fail("\(rank) dimensions (an IDX file here has 1 to 4)") }
-        guard data.count >= 4 + 4 * rank else { throw fail("the header is cut short: \(rank) dimension sizes need \(4 + 4 * rank) bytes, the file has \(data.count)") }
-        let dims = (0..<rank).map { i in
-            data.dropFirst(4 + 4 * i).prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        if let expectedRank, rank != expectedRank {
+            if expectedRank == 1 { throw fail("magic \(magic) gives \(rank) as the number of dimensions; a labels file has 1 (magic 00 00 08 01)") }
+            throw fail("magic \(magic) gives \(rank) as the number of dimensions; an images file has 3 (magic 00 00 08 03)")
         }
-        guard !dims.contains(0) else { throw fail("a dimension is 0 (\(dims.map(String.init).joined(separator: "×")))") }
-        let expected = dims.reduce(1, *)
-        let payload = data.count - 4 - 4 * rank
+        guard (1...4).contains(rank) else { throw fail("\(rank) dimensions (an IDX file here has 1 to 4)") }
+        let headerSize = 4 + 4 * rank
+        guard head.count >= headerSize else {
+            throw fail("the header is cut short: \(rank) dimension sizes need \(headerSize) bytes, the file has \(head.count)")
+        }
+        let dims = (0..<rank).map { i in head.dropFirst(4 + 4 * i).prefix(4).reduce(0) { $0 << 8 | Int($1) } }
+        let shape = dims.map(String.init).joined(separator: "×")
+        guard dims[0] > 0 else { throw fail("holds no items (\(shape))") }
+        guard !dims.contains(0) else { throw fail("a dimension is 0 (\(shape))") }
+        // Four sizes of up to 2³²−1 multiply past Int.max: anything over 2⁴⁰ bytes is refused, not overflowed.
+        let expected = dims.reduce(1) { product, size in
+            let (result, overflow) = product.multipliedReportingOverflow(by: size)
+            return overflow || result > 1 << 40 ? Int.max : result
+        }
+        guard expected != .max else { throw fail("its header claims \(shape) elements, more than 10¹² bytes") }
+        if compressed, expected > Memory.available {
+            throw fail("its header claims \(shape) elements: \(Memory.describe(expected)) inflated, more than the \(Memory.describe(Memory.available)) of memory available")
+        }
+        let data = compressed ? try inflate(upTo: headerSize + expected + 1) : raw
+        let payload = data.count - headerSize
         guard payload == expected else {
-            let shape = dims.map(String.init).joined(separator: "×")
             if payload < expected { throw fail("truncated: \(shape) needs \(expected) bytes of data, the file has \(payload)") }
+            if compressed { throw fail("more data than the header's \(shape) elements") }
             throw fail("\(payload - expected) bytes of trailing data after \(shape) elements")
         }
         dimensions = dims
         bytes = [UInt8](data.suffix(expected))
     }
 
-    public init(contentsOf path: String) throws {
+    public init(contentsOf path: String, rank: Int? = nil) throws {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw Error(file: path, reason: "cannot be read: \(FileProblem(error))")
         }
-        try self.init(data: data, name: path)
+        try self.init(data: data, name: path, rank: rank)
     }
 
     /// An uncompressed IDX file of unsigned bytes (tests write fixtures with it).

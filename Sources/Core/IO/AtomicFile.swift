@@ -12,6 +12,7 @@ public enum AtomicFile {
     }
 
     public static func write(_ data: Data, to path: String) throws {
+        PendingTemporary.installHandlers()
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         var template = Array((folder + "/." + name + ".tmp-XXXXXX").utf8CString)
@@ -21,9 +22,11 @@ public enum AtomicFile {
             throw Error(path: path, reason: missing ? Message("there is no folder \(folder)") : FileProblem.words(errno: errno))
         }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        PendingTemporary.set(template)
         var failure: Message?
         defer {
             if failure != nil { unlink(temporary) }
+            PendingTemporary.clear()
         }
         func fail(_ what: Message) -> Error {
             let reason: Message = "\(what): \(FileProblem.words(errno: errno))"
@@ -55,5 +58,41 @@ public enum AtomicFile {
         let mask = umask(0o022)
         umask(mask)
         return mask
+    }
+}
+
+/// The temporary file a write has open, removed if SIGTERM, SIGHUP or an unhandled SIGINT ends the
+/// process before the rename: a fixed C buffer, since a signal handler may only call async-signal-safe
+/// functions (unlink, signal, raise) and must not allocate.
+private enum PendingTemporary {
+    nonisolated(unsafe) static let path = UnsafeMutablePointer<CChar>.allocate(capacity: Int(PATH_MAX) + 1)
+    nonisolated(unsafe) static var active: sig_atomic_t = 0
+
+    static func set(_ template: [CChar]) {
+        let count = min(template.count, Int(PATH_MAX))
+        template.withUnsafeBufferPointer { path.update(from: $0.baseAddress!, count: count) }
+        path[count] = 0
+        active = 1
+    }
+
+    static func clear() { active = 0 }
+
+    nonisolated(unsafe) static var installed = false
+
+    /// Once: SIGTERM and SIGHUP always; SIGINT only when nothing else handles it (the REPL does,
+    /// to stop training, and keeps its handler).
+    static func installHandlers() {
+        guard !installed else { return }
+        installed = true
+        _ = path   // allocated now, not first inside the handler
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            if PendingTemporary.active != 0 { unlink(PendingTemporary.path) }
+            Glibc.signal(signal, SIG_DFL)
+            raise(signal)
+        }
+        Glibc.signal(SIGTERM, handler)
+        Glibc.signal(SIGHUP, handler)
+        let previous = Glibc.signal(SIGINT, handler)
+        if unsafeBitCast(previous, to: Int.self) != unsafeBitCast(SIG_DFL, to: Int.self) { Glibc.signal(SIGINT, previous) }
     }
 }

@@ -4,7 +4,10 @@ import Core
 /// the spec that converts it puts the name in front and points the caret at the value.
 struct ValueProblem: Error {
     let message: String
-    init(_ message: String) { self.message = message }
+    /// A number past what the type holds (1e999, 99999999999999999999): the argument's limit then
+    /// says what the largest allowed value is.
+    var tooLarge = false
+    init(_ message: String, tooLarge: Bool = false) { (self.message, self.tooLarge) = (message, tooLarge) }
 }
 
 /// What Tab offers for an argument's value.
@@ -32,9 +35,10 @@ extension ArgumentValue {
 
 extension Int: ArgumentValue {
     public static func parse(_ argument: CommandArgument) throws -> Int {
-        guard case .number(let x) = argument.value, x == x.rounded(), abs(x) < 1e15 else {
+        guard case .number(let x) = argument.value, x == x.rounded() || x.isInfinite else {
             throw ValueProblem(tr("must be a whole number, got '\(argument.text)'"))
         }
+        guard abs(x) < 1e15 else { throw ValueProblem(tr("is too large, got '\(argument.text)'"), tooLarge: true) }
         return Int(x)
     }
     public static var placeholder: String { "N" }
@@ -46,6 +50,7 @@ extension Double: ArgumentValue {
         guard case .number(let x) = argument.value else {
             throw ValueProblem(tr("must be a number, got \(argument.value.kindName) '\(argument.text)'"))
         }
+        guard x.isFinite else { throw ValueProblem(tr("is too large, got '\(argument.text)'"), tooLarge: true) }
         return x
     }
     public static var placeholder: String { "X" }
@@ -120,7 +125,11 @@ public struct InputShape: ArgumentValue, Equatable {
 public struct Limit<Value>: Sendable {
     /// nil when the value is inside; otherwise what is wrong (tr("must be > 0, got 0")).
     let violation: @Sendable (Value) -> String?
-    public init(_ violation: @escaping @Sendable (Value) -> String?) { self.violation = violation }
+    /// The largest value allowed, as written in a message, when there is one.
+    var maximum: String?
+    public init(maximum: String? = nil, _ violation: @escaping @Sendable (Value) -> String?) {
+        (self.maximum, self.violation) = (maximum, violation)
+    }
 
     public static var none: Limit { Limit { _ in nil } }
 }
@@ -130,6 +139,11 @@ extension Limit where Value == Double {
     public static var nonNegative: Limit { Limit { $0 >= 0 ? nil : tr("must be ≥ 0, got \(format($0))") } }
     /// 0 < x < 1: a fraction held out.
     public static var fraction: Limit { Limit { $0 > 0 && $0 < 1 ? nil : tr("must be between 0 and 1 (exclusive), got \(format($0))") } }
+    /// low ≤ x ≤ high.
+    public static func within(_ range: ClosedRange<Double>) -> Limit {
+        Limit(maximum: format(range.upperBound)) { range.contains($0) ? nil : $0 < range.lowerBound ? tr("must be ≥ \(format(range.lowerBound)), got \(format($0))")
+            : tr("must be ≤ \(format(range.upperBound)), got \(format($0))") }
+    }
     /// 0 ≤ x < 1: momentum, dropout, Adam's betas.
     public static var rate: Limit { Limit { $0 >= 0 && $0 < 1 ? nil : tr("must be ≥ 0 and < 1, got \(format($0))") } }
 }
@@ -137,7 +151,7 @@ extension Limit where Value == Double {
 extension Limit where Value == Int {
     public static func atLeast(_ low: Int) -> Limit { Limit { $0 >= low ? nil : tr("must be ≥ \(low), got \($0)") } }
     public static func within(_ range: ClosedRange<Int>) -> Limit {
-        Limit { $0 < range.lowerBound ? tr("must be ≥ \(range.lowerBound), got \($0)")
+        Limit(maximum: String(range.upperBound)) { $0 < range.lowerBound ? tr("must be ≥ \(range.lowerBound), got \($0)")
             : $0 > range.upperBound ? tr("must be ≤ \(range.upperBound), got \($0)") : nil }
     }
 }
@@ -168,6 +182,6 @@ public struct ValueList<Element: ArgumentValue>: ArgumentValue {
 extension Limit {
     /// Every value of a list within `limit`.
     public static func each<Element>(_ limit: Limit<Element>) -> Limit where Value == ValueList<Element> {
-        Limit { list in list.values.lazy.compactMap(limit.violation).first }
+        Limit(maximum: limit.maximum) { list in list.values.lazy.compactMap(limit.violation).first }
     }
 }

@@ -46,12 +46,17 @@ struct Argument<Value: ArgumentValue>: ArgumentDeclaration {
     private(set) var spec: ArgumentSpec
     let defaultValue: Value?
 
-    private init(_ name: String, check limit: @escaping @Sendable (Value) -> String?, defaultValue: Value?, defaultText: String?,
-                 help: String, only: [String]?, required: Bool, problem: String?) {
+    private init(_ name: String, check limit: @escaping @Sendable (Value) -> String?, maximum: String? = nil, defaultValue: Value?,
+                 defaultText: String?, help: String, only: [String]?, required: Bool, problem: String?) {
         self.defaultValue = defaultValue
         spec = ArgumentSpec(name: name, placeholder: Value.placeholder, defaultText: defaultText, help: help, only: only,
                             required: required, completions: { Value.completion }, problem: problem) { argument in
-            let value = try Value.parse(argument)
+            let value: Value
+            do {
+                value = try Value.parse(argument)
+            } catch let problem as ValueProblem where problem.tooLarge {
+                throw ValueProblem(maximum.map { tr("is too large, at most \($0), got '\(argument.text)'") } ?? problem.message)
+            }
             if let violation = limit(value) { throw ValueProblem(violation) }
             return value
         }
@@ -60,13 +65,13 @@ struct Argument<Value: ArgumentValue>: ArgumentDeclaration {
     /// An argument with a default: reading it always gives a value.
     init(_ name: String, _ limit: Limit<Value> = .none, default value: Value, _ help: String,
                 only: [String]? = nil, problem: String? = nil) {
-        self.init(name, check: limit.violation, defaultValue: value, defaultText: value.shown, help: help, only: only,
-                  required: false, problem: problem)
+        self.init(name, check: limit.violation, maximum: limit.maximum, defaultValue: value, defaultText: value.shown, help: help,
+                  only: only, required: false, problem: problem)
     }
 
     /// A positional that must be given: reading it always gives a value.
     init(required name: String, _ limit: Limit<Value>, _ help: String, only: [String]? = nil, problem: String? = nil, missing: String? = nil) {
-        self.init(name, check: limit.violation, defaultValue: nil, defaultText: nil, help: help, only: only,
+        self.init(name, check: limit.violation, maximum: limit.maximum, defaultValue: nil, defaultText: nil, help: help, only: only,
                   required: true, problem: problem)
         spec.missing = missing
     }
@@ -79,8 +84,8 @@ struct Argument<Value: ArgumentValue>: ArgumentDeclaration {
     init<Wrapped>(_ name: String, _ limit: Limit<Wrapped>, default defaultText: String? = nil, _ help: String,
                          only: [String]? = nil) where Value == Wrapped? {
         let check = limit.violation
-        self.init(name, check: { $0.flatMap(check) }, defaultValue: .some(nil), defaultText: defaultText, help: help, only: only,
-                  required: false, problem: nil)
+        self.init(name, check: { $0.flatMap(check) }, maximum: limit.maximum, defaultValue: .some(nil), defaultText: defaultText,
+                  help: help, only: only, required: false, problem: nil)
     }
 
     init<Wrapped>(_ name: String, default defaultText: String? = nil, _ help: String, only: [String]? = nil) where Value == Wrapped? {

@@ -135,9 +135,9 @@ public enum Parser {
             }
             return .list(try items.map { try value(String($0), source: source, range: range) })
         }
-        if let number = Double(text), text.first != "+" || text.count > 1, !text.lowercased().contains("n"),
-           !text.lowercased().contains("i") {
-            return .number(number)   // Double("nan")/("inf") parse, but they are not sizes anyone means
+        // Decimal numbers only: Double() also reads `nan`, `inf` and hexadecimal (`0x10` would be 16).
+        if isDecimal(text), let number = Double(text) {
+            return .number(number)   // 1e999 reads as infinity; the argument's type says it is too large
         }
         for separator in ["x", "-"] as [Character] where text.contains(separator) {
             let parts = text.split(separator: separator, omittingEmptySubsequences: false)
@@ -149,5 +149,19 @@ public enum Parser {
             }
         }
         return .word(text)
+    }
+
+    /// `12`, `-0.5`, `.5`, `1e-3`, `+2`: digits with an optional sign, point and exponent.
+    static func isDecimal(_ text: String) -> Bool {
+        var rest = Substring(text)
+        if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
+        let mantissa = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        guard mantissa.contains(where: \.isNumber), mantissa.filter({ $0 == "." }).count <= 1 else { return false }
+        rest = rest.dropFirst(mantissa.count)
+        guard let e = rest.first else { return true }
+        guard e == "e" || e == "E" else { return false }
+        rest = rest.dropFirst()
+        if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
+        return !rest.isEmpty && rest.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }

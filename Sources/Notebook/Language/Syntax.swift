@@ -54,7 +54,7 @@ public struct CommandError: Error, Equatable, Sendable, CustomStringConvertible 
     public let range: SourceRange?
 
     public init(_ message: String, source: String? = nil, range: SourceRange? = nil) {
-        self.message = message
+        self.message = visible(message)
         self.source = source
         self.range = range
     }
@@ -67,10 +67,34 @@ public struct CommandError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String {
         var text = "error: " + message
         if let source, let range {
-            let width = max(1, min(range.end, source.count) - range.start)
-            text += "\n  " + source + "\n  " + String(repeating: " ", count: range.start)
+            // Control characters are shown escaped (an ESC echoed raw would drive the terminal), so
+            // the caret is placed by the width each character takes when shown.
+            let characters = Array(source)
+            func shownWidth(_ slice: ArraySlice<Character>) -> Int { slice.reduce(0) { $0 + visible(String($1)).count } }
+            let start = shownWidth(characters.prefix(range.start))
+            let width = max(1, shownWidth(characters[min(range.start, characters.count)..<min(range.end, characters.count)]))
+            text += "\n  " + visible(source) + "\n  " + String(repeating: " ", count: start)
                 + "^" + String(repeating: "~", count: width - 1)
         }
         return text
     }
+}
+
+/// `text` with control characters written as escapes (`\e`, `\0`, `\x07`), as a shell's `printf %q`
+/// would: an error that quotes what was typed must not let it ring, clear or recolour the terminal.
+func visible(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) }) else {
+        return text
+    }
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0x1B: result += "\\e"
+        case 0: result += "\\0"
+        case 0x0A, 0x09: result.unicodeScalars.append(scalar)
+        case 0..<0x20, 0x7F, 0x80..<0xA0: result += "\\x" + String(format: "%02x", scalar.value)
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
 }

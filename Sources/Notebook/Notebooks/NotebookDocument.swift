@@ -111,9 +111,11 @@ public struct NotebookDocument: Equatable, Sendable {
 
     public static func parse(_ text: String) throws -> NotebookDocument {
         var document = NotebookDocument()
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, raw in
-            var line = Line(text: String(raw.hasSuffix("\r") ? raw.dropLast() : raw), number: index + 1)
-            if raw.hasSuffix("\r") { line.carriageReturn = "\r" }
+        // Split as bytes: to Swift, "\r\n" is one Character, which a split at "\n" would never find.
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated().map { index, raw in
+            let crlf = raw.last == UInt8(ascii: "\r")
+            var line = Line(text: String(decoding: crlf ? raw.dropLast() : raw, as: UTF8.self), number: index + 1)
+            if crlf { line.carriageReturn = "\r" }
             return line
         }
         var index = 0
@@ -170,7 +172,9 @@ public struct NotebookDocument: Equatable, Sendable {
                 value = String(value.dropFirst().dropLast())
             }
             if indented && inParameters {
-                parameters[key] = value
+                guard parameters.updateValue(value, forKey: key) == nil else {
+                    throw SyntaxError(line: line.number, message: tr("the parameter '\(key)' is given twice"))
+                }
                 continue
             }
             inParameters = false

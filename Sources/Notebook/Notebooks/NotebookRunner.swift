@@ -20,7 +20,14 @@ public final class NotebookRunner {
         public var step: Bool
         /// Speak this language (`--lang`) whatever the notebook's `lang:` says.
         public var language: Language?
-        public init(mode: Mode = .replay, export: String? = nil, step: Bool = false, language: Language? = nil) {
+        /// `--output-dir`: the folder the notebook's files go to (else its own folder).
+        public var outputDirectory: String?
+        /// `--allow-writes-anywhere`: a trusted notebook, whose commands may write any path.
+        public var writesAnywhere: Bool
+        public init(mode: Mode = .replay, export: String? = nil, step: Bool = false, language: Language? = nil,
+                    outputDirectory: String? = nil, writesAnywhere: Bool = false) {
+            self.outputDirectory = outputDirectory
+            self.writesAnywhere = writesAnywhere
             self.mode = mode
             self.export = export
             self.step = step
@@ -68,6 +75,12 @@ public final class NotebookRunner {
         guard let document = read(path) else { return 1 }
         // The notebook's own language (its recorded outputs are in it), unless --lang says otherwise.
         let language = options.language ?? document.language.flatMap(Language.init(code:)) ?? Language.current
+        // Relative paths start at the notebook's folder, and writes stay there (see `WritePolicy`).
+        let folder = ((path as NSString).deletingLastPathComponent as NSString).isAbsolutePath
+            ? (path as NSString).deletingLastPathComponent : session.workingDirectory + "/" + (path as NSString).deletingLastPathComponent
+        session.notebookDirectory = (folder as NSString).standardizingPath
+        session.outputDirectory = options.outputDirectory.map { ($0 as NSString).isAbsolutePath ? $0 : session.workingDirectory + "/" + $0 }
+        session.writePolicy = options.writesAnywhere ? .anywhere : .inside([session.outputDirectory ?? session.notebookDirectory!])
         return Language.$current.withValue(language) { run(document, path: path, overrides: overrides, options: options) }
     }
 
@@ -80,6 +93,11 @@ public final class NotebookRunner {
             return 1
         }
         for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            // A value is one token: `-P "lr=0.5 optimizer=adam"` must not slip an option into a command.
+            if value.isEmpty || value.contains(where: { $0.isWhitespace || "\"'#=".contains($0) }) || value.contains("${") {
+                terminal.error(tr("error: -P \(name)=\(value): a parameter's value is one word or number, without spaces, quotes, '#' or '='"))
+                return 1
+            }
             if let problem = NotebookDocument.parameterProblem(value, default: document.parameters[name]!) {
                 terminal.error(tr("error: -P \(name)=\(value): \(problem)"))
                 return 1

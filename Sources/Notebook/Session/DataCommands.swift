@@ -19,7 +19,6 @@ extension Session {
             return
         }
         let rotation = arguments[AugmentCommand.rotate], shift = arguments[AugmentCommand.shift]
-        guard rotation <= 180 else { throw arguments.error(tr("rotate must be ≤ 180 degrees, got \(format(rotation))"), at: AugmentCommand.rotate) }
         guard rotation > 0 || shift > 0 else {
             throw arguments.error(tr("say how much: augment rotate=15 shift=2 (or augment off)"))
         }
@@ -42,14 +41,18 @@ extension Session {
         do {
             switch arguments[LoadCommand.dataset] {
             case .model:
-                try session.loadModel(session.resolve(arguments[LoadCommand.modelFile].text), arguments, output)
+                try session.loadModel(session.resolveForReading(arguments[LoadCommand.modelFile].text), arguments, output)
                 return
             case .idx:
-                directory = session.resolve(arguments[LoadCommand.folder].text)
+                directory = session.resolveForReading(arguments[LoadCommand.folder].text)
                 dataset = try Dataset.loadIDXFolder(directory, limit: limit, testLimit: testLimit)
                 title = tr("the IDX files")
             case .named(let info):
-                let store = DataStore(explicitDirectory: arguments[LoadCommand.directory].map { session.resolve($0.text) },
+                let folder: String?
+                do { folder = try arguments[LoadCommand.directory].map { try session.writableFolder($0.text) } } catch let problem as ValueProblem {
+                    throw arguments.error(problem.message, at: LoadCommand.directory)
+                }
+                let store = DataStore(explicitDirectory: folder,
                                       environment: session.environment, workingDirectory: session.workingDirectory)
                 // Progress arrives on the download's thread while this one waits for it to finish.
                 nonisolated(unsafe) let sink = output
@@ -151,18 +154,13 @@ extension Session {
         output.emit(.text(tr("Held out \(count(validation.count)) of \(count(whole)) training images for validation (\(split.description)); \(count(train.count)) left to train on.")))
     }
 
-    /// A path as typed, relative to the session's working directory.
-    func resolve(_ path: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
-        return ((expanded.hasPrefix("/") ? expanded : workingDirectory + "/" + expanded) as NSString).standardizingPath
-    }
 }
 
 private enum AugmentCommand {
     enum Off: String, Choice { case off }
     static let off = Argument<Off?>("off", "off, to stop augmenting")
-    static let rotate = Argument<Double>("rotate", .nonNegative, default: 0, "the largest rotation either way, in degrees")
-    static let shift = Argument<Double>("shift", .nonNegative, default: 0, "the largest shift either way, in pixels")
+    static let rotate = Argument<Double>("rotate", .within(0...180), default: 0, "the largest rotation either way, in degrees")
+    static let shift = Argument<Double>("shift", .within(0...100), default: 0, "the largest shift either way, in pixels")
 }
 
 /// A dataset `load` knows by name, or `idx` for the IDX files in a folder.

@@ -224,8 +224,11 @@ extension Session {
             return
         }
         guard path.lowercased().hasSuffix(".svg") else { throw arguments.error(tr("to= takes an .svg file name, got '\(path)'"), at: Self.fileOption) }
+        let target: String
+        do { target = try writablePath(path) } catch let problem as ValueProblem {
+            throw arguments.error(problem.message, at: Self.fileOption)
+        }
         let svg = SVGRenderer().render(picture)!
-        let target = resolve(path)
         do {
             try AtomicFile.write(Data(svg.utf8), to: target)
         } catch {

@@ -19,10 +19,11 @@ extension Session {
         guard file.lowercased().hasSuffix(".safetensors") else {
             throw arguments.error(tr("a model file ends in .safetensors, e.g. \((file as NSString).deletingPathExtension).safetensors"), at: SaveCommand.file)
         }
-        let path = session.resolve(file)
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            guard !isFolder.boolValue else { throw arguments.error(tr("\(file) is a folder"), at: SaveCommand.file) }
+        let path: String
+        do { path = try session.writablePath(file) } catch let problem as ValueProblem {
+            throw arguments.error(problem.message, at: SaveCommand.file)
+        }
+        if FileManager.default.fileExists(atPath: path) {
             if !arguments[SaveCommand.force], (try? SafeTensors.read(path)) == nil {
                 throw arguments.error(tr("\(file) exists and is not a safetensors file: choose another name, or add force=true to replace it"),
                                       at: SaveCommand.file)
@@ -61,6 +62,11 @@ extension Session {
                                     origin: tr("Exported \(NotebookRunner.today()) by Caderno \(cadernoVersion) · seed \(session.seed)"),
                                     parts: session.state.log.map { .cell($0) })
         let files = Exporter.files(transcript, as: format, path: session.resolve(path))
+        for file in files {   // every file checked before any is written
+            do { _ = try session.writablePath(file.path) } catch let problem as ValueProblem {
+                throw arguments.error(problem.message, at: ExportCommand.file)
+            }
+        }
         for file in files {
             do {
                 try AtomicFile.write(Data(file.text.utf8), to: file.path)

@@ -97,6 +97,19 @@ struct LayerContext {
 
     /// An error pointing at the layer's name in the line.
     func error(_ message: String) -> CommandError { arguments.error(message, at: AddCommand.layer) }
+
+    /// Refuses a layer whose weights the machine cannot hold — with their gradients and Adam's two
+    /// moments, four floats each — before anything is allocated (a failed allocation stops the process).
+    func requireMemory(parameters factors: [Int], plus bias: Int) throws {
+        let parameters = Memory.product(factors)
+        let (total, overflow) = parameters.addingReportingOverflow(bias)
+        do {
+            try Memory.require(overflow ? .max : Memory.product([total, 4, MemoryLayout<Float>.size]),
+                               for: Message(verbatim: tr("a layer of \(overflow || parameters == .max ? "over 10¹⁸" : count(total)) parameters")))
+        } catch let shortage as Memory.Shortage {
+            throw error(tr(error: shortage))
+        }
+    }
 }
 
 /// Options several layer kinds share.
@@ -139,6 +152,7 @@ extension Session {
             guard context.inputShape.count == 1 else {
                 throw context.error(tr("dense layers take flat vectors, but the model outputs \(kerasShape(context.inputShape)) — add flatten first"))
             }
+            try context.requireMemory(parameters: [context.inputShape[0], context[DenseOptions.units]], plus: context[DenseOptions.units])
             return [Dense(context.inputShape[0], context[DenseOptions.units], initializer: context[Shared.initializer],
                           random: context.random)] + context[Shared.activation].layers
         } describe: { layer in
@@ -153,6 +167,8 @@ extension Session {
             }
             // ReLU, sigmoid and tanh run inside the convolution, as in Keras (and faster); softmax stays a layer.
             let activation = context[Shared.activation]
+            let (filters, kernel) = (context[ConvOptions.filters], context[ConvOptions.kernel])
+            try context.requireMemory(parameters: [kernel, kernel, context.inputShape[0], filters], plus: filters)
             let convolution = Conv2D(context.inputShape[0], context[ConvOptions.filters], kernelSize: context[ConvOptions.kernel],
                                      padding: context[ConvOptions.padding], activation: activation.fused,
                                      initializer: context[Shared.initializer], random: context.random)

@@ -14,6 +14,14 @@ extension Session {
         let discarded = session.discardedModelNote
         if arguments[BuildCommand.kind] == .input {
             let shape = arguments[BuildCommand.shape].shape
+            if let data = session.data, let problem = inputProblem(shape, data: Array(data.dataset.train.inputs.shape.dropFirst())) {
+                throw arguments.error(problem, at: BuildCommand.shape)
+            }
+            do {
+                try Memory.require(Memory.product(shape + [MemoryLayout<Float>.size]), for: Message(verbatim: tr("one sample of \(kerasShape(shape))")))
+            } catch let shortage as Memory.Shortage {
+                throw arguments.error(tr(error: shortage), at: BuildCommand.shape)
+            }
             session.modelChanged(try Sequential(inputShape: shape))
             output.emit(.text(tr("Input: \(kerasShape(shape)). Add layers with 'add', e.g. add flatten, add dense 128 activation=relu.")))
             if let discarded { output.emit(.note(discarded)) }
@@ -39,7 +47,12 @@ extension Session {
             if arguments[BuildCommand.dropout] > 0 { layers.append(LayerConfiguration(kind: "dropout", size: .number(arguments[BuildCommand.dropout]))) }
         }
         if arguments[BuildCommand.output] != .none { layers.append(LayerConfiguration(kind: arguments[BuildCommand.output].name)) }
-        let model = try Session.model(from: ModelConfiguration(input: [sizes[0]], layers: layers), random: session.random)
+        let model: Sequential
+        do {
+            model = try Session.model(from: ModelConfiguration(input: [sizes[0]], layers: layers), random: session.random)
+        } catch let error as CommandError {
+            throw arguments.error(error.message, at: BuildCommand.sizes)   // its line is the table's 'add', not the one typed
+        }
         session.modelChanged(model)
         output.emit(.table(summaryTable(model.summary())))
         if let discarded { output.emit(.note(discarded)) }
@@ -55,6 +68,11 @@ extension Session {
         options: AddCommand.options
     )) { session, arguments, output in
         let model = try session.requireModel(arguments)
+        let ending = ModelEnding(model)
+        guard ending == .logits else {
+            throw arguments.error(tr("the model already ends with \(ending.rawValue), its output: a layer after it would learn from probabilities. Start again with 'build input', or build mlp … output=none to add your own last layers"),
+                                  at: AddCommand.layer)
+        }
         let layers = try makeLayers(arguments, after: model.outputShape, random: session.random)
         let grown = try Sequential(inputShape: model.inputShape, layers: model.layers + layers)
         session.modelChanged(grown)
@@ -180,4 +198,12 @@ extension ModelEnding {
         case .logits: tr("end the model without softmax")
         }
     }
+}
+
+/// What is wrong with building for `shape` when the data's samples are `data` (C×H×W), or nil.
+/// A different number of features is allowed only as a flat vector of the same count.
+func inputProblem(_ shape: [Int], data: [Int]) -> String? {
+    if shape == data || (shape.count == 1 && shape[0] == data.reduce(1, *)) { return nil }
+    let typed = InputShape(shape: data).shown
+    return tr("the data's images are \(typed.replacingOccurrences(of: "x", with: "×")) (height×width×channels): build input \(typed)")
 }

@@ -75,6 +75,12 @@ public final class Session {
     public var interruptRequested: () -> Bool = { false }
     /// Notebook parameters, substituted for `${name}`.
     public var parameters: [String: String] = [:]
+    /// The folder of the notebook being replayed (relative paths start there), or nil at the REPL.
+    public var notebookDirectory: String?
+    /// `caderno run --output-dir`: where a notebook's relative writes go.
+    public var outputDirectory: String?
+    /// Where commands may write (see `WritePolicy`).
+    public var writePolicy: WritePolicy = .anywhere
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
                 workingDirectory: String = FileManager.default.currentDirectoryPath) {

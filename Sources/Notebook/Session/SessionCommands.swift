@@ -90,13 +90,15 @@ extension Session {
         "quit", group: .session,
         summary: "leave Caderno (Ctrl-D does too); 'exit' is the same",
         usage: "quit", example: "quit"
-    )) { session, _, _ in
+    )) { session, arguments, _ in
+        // A notebook runs to its end; a 'quit' in one would skip the rest and still report success.
+        if session.notebookDirectory != nil { throw arguments.error(tr("'quit' leaves the REPL; a notebook runs to its end — remove this line")) }
         session.state.wantsToQuit = true
     }
 }
 
 private enum SeedCommand {
-    static let n = Argument<Int>(required: "n", .atLeast(0), "the seed, a whole number ≥ 0")
+    static let n = Argument<Int>(required: "n", .within(0...999_999_999_999_999), "the seed, a whole number ≥ 0")
 }
 
 private enum HistoryCommand {

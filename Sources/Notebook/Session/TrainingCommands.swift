@@ -16,6 +16,7 @@ extension Session {
         let compiled = try session.requireCompiled(arguments)
         try checkTargets(compiled, data.dataset.train, arguments)
         let (epochs, batchSize) = (arguments[TrainCommand.epochs], arguments[TrainCommand.batch])
+        try checkBatchMemory(model, batchSize, arguments)
         let earlyStopping = arguments[TrainCommand.earlyStop].map(EarlyStopping.init)
         let trainer = Trainer(model: model, loss: compiled.loss, optimizer: compiled.optimizer, random: session.random)
         session.state.predictionCache = [:]   // the weights are about to change
@@ -103,6 +104,23 @@ extension Session {
     }
 
     /// Keras's categorical losses want one-hot targets, the sparse ones class numbers.
+    /// A batch's activations, their gradients and the convolutions' unfolded patches must fit in
+    /// memory; a batch that cannot is refused before training, not by the process dying.
+    static func checkBatchMemory(_ model: Sequential, _ batchSize: Int, _ arguments: Arguments) throws {
+        var floats = model.inputShape.reduce(1, *)
+        var shape = model.inputShape
+        for layer in model.layers {
+            shape = (try? layer.outputShape(for: shape)) ?? shape
+            floats += 3 * shape.reduce(1, *)
+            if let conv = layer as? Conv2D { floats += shape.dropFirst().reduce(1, *) * conv.kernelSize * conv.kernelSize * conv.inputChannels }
+        }
+        do {
+            try Memory.require(Memory.product([floats, batchSize, MemoryLayout<Float>.size]), for: Message(verbatim: tr("a batch of \(count(batchSize))")))
+        } catch let shortage as Memory.Shortage {
+            throw arguments.error(tr(error: shortage), at: TrainCommand.batch)
+        }
+    }
+
     static func checkTargets(_ compiled: Compiled, _ data: LabeledData, _ arguments: Arguments) throws {
         if compiled.lossName.wantsOneHot == true && !data.oneHot {
             throw arguments.error(tr("loss=categorical-crossentropy takes one-hot labels: run one-hot first, or compile with loss=sparse-categorical-crossentropy"))
