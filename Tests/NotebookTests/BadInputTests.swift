@@ -150,7 +150,7 @@ import Testing
         for (caseStage, line, expected) in Self.lines where caseStage == stage {
             let before = AllOrNothingTests.Fingerprint(h.session)
             let said = h.failure(line).map { $0.replacingOccurrences(of: h.directory.path, with: "\(folder)") }
-            let wanted = expected.replacingOccurrences(of: Self.placeholder, with: folder)
+            let wanted = shortened(expected.replacingOccurrences(of: Self.placeholder, with: folder))
             #expect(said == wanted, "\(line.prefix(60))")
             #expect(AllOrNothingTests.Fingerprint(h.session) == before, "\(line.prefix(60)) changed the session")
             #expect(try Self.listing(folder) == files, "\(line.prefix(60)) changed the files")
@@ -211,6 +211,93 @@ import Testing
         let data = IDXFile.encode(dimensions: [4, 2, 2], bytes: Array(0..<16))
         let joined = try Gzip.compress(data.prefix(10)) + Gzip.compress(data.dropFirst(10))
         #expect(try IDXFile(data: joined, name: "f").bytes == Array(0..<16))
+    }
+
+    // MARK: - Notebooks, through `caderno run`
+
+    /// (the notebook's text, arguments after the file, the exit status, what stderr says — `NB` is the notebook's path).
+    static let notebookCases: [(String, [String], Int32, String)] = [
+        ("```caderno\nseed 3\nquit\nseed 4\n```\n", [], 1,
+         "NB:3: error: 'quit' leaves the REPL; a notebook runs to its end — remove this line"),
+        ("---\nparams:\n  x: 1\n  x: 2\n---\n```caderno\nseed ${x}\n```\n", [], 1, "NB:4: error: the parameter 'x' is given twice"),
+        ("---\nparams:\n  lr: 0.1\n---\n```caderno\nseed 1\n```\n", ["-P", "lr=0.5 optimizer=adam"], 1,
+         "error: -P lr=0.5 optimizer=adam: a parameter's value is one word or number, without spaces, quotes, '#' or '='"),
+        ("---\nparams:\n  name: x\n---\n```caderno\nseed 1\n```\n", ["-P", "name=a#b"], 1,
+         "error: -P name=a#b: a parameter's value is one word or number, without spaces, quotes, '#' or '='"),
+        ("---\nparams:\n  lr: 0.1\n---\n```caderno\nseed 1\n```\n", ["-P", "rl=0.5"], 1, "error: NB has no parameter 'rl' (did you mean 'lr'?)"),
+        ("---\nparams:\n  lr: 0.1\n---\n```caderno\nseed 1\n```\n", ["-P", "lr=fast"], 1,
+         "error: -P lr=fast: this parameter is a number (its default is 0.1), got 'fast'"),
+        ("```caderno\nseed ${epochs}\n```\n", [], 1, "NB:2: error: unknown parameter 'epochs' (this notebook has no parameters)"),
+        ("```caderno\nseed 1\n", [], 1, "NB:1: error: the code fence opened here (```caderno) is never closed"),
+        ("```caderno\n#| frobnicate: yes\nseed 1\n```\n", [], 1, "NB:2: error: unknown cell option 'frobnicate'; the options are echo, error, output, tolerance"),
+        ("\u{7F}ELF\u{2}\u{1}\u{1}\0\0\0\n```caderno\nseed 1\n```\n", [], 0, ""),
+        ("```caderno\nseed " + String(repeating: "1", count: 10 << 20) + "\n```\n", [], 1,
+         "NB:2: error: 'n' is too large, at most 999999999999999, got '" + String(repeating: "1", count: 39) + "…" + String(repeating: "1", count: 19) + "' (10485762 characters)"),
+        // The ways out of the notebook's folder, each refused.
+        ("```caderno\nload idx data\nbuild mlp 36-8-3\nsave model /tmp/outside.safetensors\n```\n", [], 1,
+         "NB:4: error: /tmp/outside.safetensors is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+        ("```caderno\nload idx data\nbuild mlp 36-8-3\nsave model ../outside.safetensors\n```\n", [], 1,
+         "NB:4: error: ../outside.safetensors is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+        ("```caderno\nload idx data\nbuild mlp 36-8-3\nsave model ~/outside.safetensors\n```\n", [], 1,
+         "NB:4: error: ~/outside.safetensors is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+        ("```caderno\nload idx data\nbuild mlp 36-8-3\nsave model escape/m.safetensors\n```\n", [], 1,
+         "NB:4: error: escape/m.safetensors is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+        ("```caderno\nload idx data\nexport /tmp/outside.html\n```\n", [], 1,
+         "NB:3: error: /tmp/outside.html is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+        ("```caderno\nload mnist dir=../elsewhere\n```\n", [], 1,
+         "NB:2: error: ../elsewhere/.caderno-probe is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+    ]
+
+    @Test(arguments: notebookCases.indices)
+    func notebooks(_ index: Int) throws {
+        let (text, arguments, status, message) = Self.notebookCases[index]
+        let root = try TemporaryDirectory()
+        let real = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
+        TinyIDX.write(into: root)
+        for file in try FileManager.default.contentsOfDirectory(atPath: real) { try FileManager.default.moveItem(atPath: real + "/" + file, toPath: real + "/data-" + file) }
+        try FileManager.default.createDirectory(atPath: real + "/book/data", withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: real) where file.hasPrefix("data-") {
+            try FileManager.default.moveItem(atPath: real + "/" + file, toPath: real + "/book/data/" + file.dropFirst(5))
+        }
+        try FileManager.default.createDirectory(atPath: real + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: real + "/book/escape", withDestinationPath: real + "/elsewhere")
+        let notebook = root.write("book/n.nb", Data(text.utf8))
+        let before = try Self.listing(real)
+        let result = try runPiped(["run", notebook] + arguments, input: "", environment: ["LANG": "C", "HOME": real + "/home"])
+        #expect(result.status == status, "\(result.errors.prefix(300))")
+        let firstLine = result.errors.split(separator: "\n").first.map(String.init) ?? ""
+        let said = firstLine.replacingOccurrences(of: notebook, with: "NB")
+            .replacingOccurrences(of: real + "/book", with: "DIR")
+        #expect(said == message, "\(said.prefix(300))")
+        if status != 0 { #expect(try Self.listing(real) == before, "a refused notebook changed the files") }
+    }
+
+    /// `--output-dir` takes the writes (and reads them back); `--allow-writes-anywhere` lifts the rule.
+    @Test func outputFolderAndTrust() throws {
+        let root = try TemporaryDirectory()
+        let real = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
+        TinyIDX.write(into: root)
+        try FileManager.default.createDirectory(atPath: real + "/out", withIntermediateDirectories: true)
+        let notebook = root.write("n.nb", Data("```caderno\nload idx .\nbuild mlp 36-8-3\nsave model m.safetensors\nload model m.safetensors\nsummary\n```\n".utf8))
+        let inOutput = try runPiped(["run", notebook, "--output-dir", real + "/out"], input: "", environment: ["LANG": "C"])
+        #expect(inOutput.status == 0, "\(inOutput.errors)")
+        #expect(FileManager.default.fileExists(atPath: real + "/out/m.safetensors") && !FileManager.default.fileExists(atPath: real + "/m.safetensors"))
+        let elsewhere = try TemporaryDirectory()
+        let outside = elsewhere.path + "/elsewhere.safetensors"
+        let trusting = root.write("t.nb", Data("```caderno\nload idx .\nbuild mlp 36-8-3\nsave model \(outside)\n```\n".utf8))
+        #expect(try runPiped(["run", trusting], input: "", environment: ["LANG": "C"]).status == 1)
+        let trusted = try runPiped(["run", trusting, "--allow-writes-anywhere"], input: "", environment: ["LANG": "C"])
+        #expect(trusted.status == 0 && FileManager.default.fileExists(atPath: outside), "\(trusted.errors)")
+        let missing = try runPiped(["run", notebook, "--output-dir", real + "/none"], input: "", environment: ["LANG": "C"])
+        #expect(missing.status != 0 && missing.errors.contains("--output-dir takes an existing folder, got '\(real)/none'"), "\(missing.errors)")
+    }
+
+    /// A notebook written on Windows (CRLF) runs like any other.
+    @Test func windowsLineEndingsRun() throws {
+        let root = try TemporaryDirectory()
+        let notebook = root.write("w.nb", Data("# T\r\n\r\n```caderno\r\nseed 3\r\n```\r\n".utf8))
+        let result = try runPiped(["run", notebook], input: "", environment: ["LANG": "C"])
+        #expect(result.status == 0 && result.output.contains("Seed 3:"), "\(result.output)")
     }
 
     /// Stands for the session's folder in the table (each run has its own).

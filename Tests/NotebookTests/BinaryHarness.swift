@@ -24,8 +24,15 @@ func runPiped(_ arguments: [String], input: String, environment: [String: String
     try process.run()
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try stdin.fileHandleForWriting.close()
+    // Both pipes drained at once: a child that fills one while the other is read would wait forever.
+    nonisolated(unsafe) var errors = Data()
+    let drained = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        drained.signal()
+    }
     let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+    drained.wait()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
 }

@@ -54,7 +54,7 @@ public struct CommandError: Error, Equatable, Sendable, CustomStringConvertible 
     public let range: SourceRange?
 
     public init(_ message: String, source: String? = nil, range: SourceRange? = nil) {
-        self.message = visible(message)
+        self.message = shortened(visible(message))
         self.source = source
         self.range = range
     }
@@ -69,7 +69,16 @@ public struct CommandError: Error, Equatable, Sendable, CustomStringConvertible 
         if let source, let range {
             // Control characters are shown escaped (an ESC echoed raw would drive the terminal), so
             // the caret is placed by the width each character takes when shown.
-            let characters = Array(source)
+            var characters = Array(source), range = range
+            // A line of a megabyte is shown as a window around the caret, not echoed whole.
+            if characters.count > 240 {
+                let from = max(0, min(range.start - 60, characters.count - 200))
+                let to = min(characters.count, max(range.start + 140, from + 200))
+                characters = (from > 0 ? Array("…") : []) + characters[from..<to] + (to < characters.count ? Array("…") : [])
+                let shift = from > 0 ? from - 1 : 0
+                range = SourceRange(range.start - shift, min(range.end - shift, characters.count))
+            }
+            let source = String(characters)
             func shownWidth(_ slice: ArraySlice<Character>) -> Int { slice.reduce(0) { $0 + visible(String($1)).count } }
             let start = shownWidth(characters.prefix(range.start))
             let width = max(1, shownWidth(characters[min(range.start, characters.count)..<min(range.end, characters.count)]))
@@ -97,4 +106,13 @@ func visible(_ text: String) -> String {
         }
     }
     return result
+}
+
+/// `text` with each word longer than 120 characters cut to its ends and its length, so an error
+/// about a megabyte-long token is still one line.
+func shortened(_ text: String) -> String {
+    guard text.count > 120 else { return text }
+    return text.split(separator: " ", omittingEmptySubsequences: false).map { word in
+        word.count > 120 ? "\(word.prefix(40))…\(word.suffix(20)) (\(word.count) characters)" : String(word)
+    }.joined(separator: " ")
 }

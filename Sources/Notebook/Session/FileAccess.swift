@@ -13,23 +13,24 @@ public enum WritePolicy: Sendable, Equatable {
 
 extension Session {
     /// A path as typed, relative to where the session's relative paths start: the working directory
-    /// at the REPL, the notebook's folder in `caderno run`. `~` is the environment's HOME.
-    func resolve(_ path: String) -> String {
+    /// at the REPL, the notebook's folder in `caderno run` (for writes, `--output-dir` when given).
+    /// `~` is the environment's HOME.
+    func resolve(_ path: String, forWriting: Bool = true) -> String {
         let expanded = expandingHome(path)
-        return ((expanded.hasPrefix("/") ? expanded : pathBase + "/" + expanded) as NSString).standardizingPath
+        let base = (forWriting ? outputDirectory : nil) ?? notebookDirectory ?? workingDirectory
+        return ((expanded.hasPrefix("/") ? expanded : base + "/" + expanded) as NSString).standardizingPath
     }
 
-    /// A file to read: with `--output-dir`, a relative path the notebook wrote there is read from
-    /// there (a `load model` after its `save`), else from the notebook's folder.
+    /// A file or folder to read: from the notebook's folder, except a file the notebook wrote into
+    /// `--output-dir` (a `load model` after its `save`), which is read from there.
     func resolveForReading(_ path: String) -> String {
-        if let outputDirectory, !expandingHome(path).hasPrefix("/") {
-            let written = ((outputDirectory + "/" + path) as NSString).standardizingPath
-            if FileManager.default.fileExists(atPath: written) { return written }
+        let written = resolve(path)
+        var isFolder: ObjCBool = false
+        if outputDirectory != nil, FileManager.default.fileExists(atPath: written, isDirectory: &isFolder), !isFolder.boolValue {
+            return written
         }
-        return resolve(path)
+        return resolve(path, forWriting: false)
     }
-
-    private var pathBase: String { outputDirectory ?? notebookDirectory ?? workingDirectory }
 
     private func expandingHome(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
@@ -60,8 +61,10 @@ extension Session {
             }
         }
         guard case .inside(let roots) = writePolicy else { return path }
-        let folder = (path as NSString).deletingLastPathComponent
-        guard let real = realPath(folder) else { return path }   // no such folder: writing says so
+        // The nearest folder that exists, links resolved: a missing folder inside is still inside.
+        var folder = (path as NSString).deletingLastPathComponent
+        while realPath(folder) == nil && folder != "/" { folder = (folder as NSString).deletingLastPathComponent }
+        guard let real = realPath(folder) else { return path }
         let allowed = roots.compactMap(realPath)
         guard allowed.contains(where: { real == $0 || real.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
             let root = roots.first ?? "?"
