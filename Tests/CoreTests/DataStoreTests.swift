@@ -112,7 +112,59 @@ import Testing
         ("wrong checksum", { .file($0 + Data([0])) }, "checksum mismatch"),
         ("truncated", { .truncated($0.prefix(10), claimed: $0.count) }, "closed"),
         ("missing", { _ in .status(404) }, "HTTP 404"),
+        ("stalled", { _ in .stall }, "no data for 1 seconds: the server stopped answering"),
     ]
+
+    /// Each file redirects to itself.
+    @Test func aRedirectLoopIsNamed() throws {
+        let fixture = try Fixture()
+        let server = try LocalHTTPServer(routes: Dictionary(uniqueKeysWithValues: fixture.files.keys.map { ($0, .redirect($0)) }))
+        defer { server.stop() }
+        let root = try TemporaryDirectory()
+        let store = DataStore(explicitDirectory: root.path + "/d", environment: [:], workingDirectory: root.path, mirrors: [server.url()], timeout: 2)
+        #expect(throws: DataStore.Error.self) { _ = try store.fetch(fixture.info) }
+        do { _ = try store.fetch(fixture.info) } catch {
+            #expect("\(error)".contains("too many redirects: the server sends the request round in a loop"), "\(error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path + "/d").isEmpty)
+    }
+
+    /// A port where nothing listens.
+    @Test func aRefusedConnectionIsNamed() throws {
+        let closed = try LocalHTTPServer(routes: [:])
+        let address = closed.url()
+        closed.stop()
+        let fixture = try Fixture()
+        let root = try TemporaryDirectory()
+        let store = DataStore(explicitDirectory: root.path + "/d", environment: [:], workingDirectory: root.path, mirrors: [address], timeout: 2)
+        do {
+            _ = try store.fetch(fixture.info)
+            Issue.record("downloaded from a closed port")
+        } catch {
+            #expect("\(error)".contains("the connection was refused: nothing answers at that address"), "\(error)")
+        }
+    }
+
+    /// A symbolic link planted where the download's temporary file will go is not followed.
+    @Test func aPlantedLinkIsNotFollowed() throws {
+        let fixture = try Fixture()
+        let server = try LocalHTTPServer(routes: fixture.files.mapValues { .file($0) })
+        defer { server.stop() }
+        let root = try TemporaryDirectory()
+        let victim = root.write("victim.txt", Data("precious".utf8))
+        try FileManager.default.createDirectory(atPath: root.path + "/d", withIntermediateDirectories: true)
+        let first = fixture.info.files[0].name
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/d/.\(first).part-\(ProcessInfo.processInfo.processIdentifier)",
+                                                   withDestinationPath: victim)
+        let store = DataStore(explicitDirectory: root.path + "/d", environment: [:], workingDirectory: root.path, mirrors: [server.url()])
+        do {
+            _ = try store.fetch(fixture.info)
+            Issue.record("wrote through the link")
+        } catch {
+            #expect("\(error)".contains("cannot write"), "\(error)")
+        }
+        #expect(FileManager.default.contents(atPath: victim) == Data("precious".utf8))
+    }
 
     @Test(arguments: failures.indices)
     func failedDownloadsLeaveNothingBehind(_ index: Int) throws {
@@ -122,7 +174,7 @@ import Testing
         defer { server.stop() }
         let root = try TemporaryDirectory()
         let store = DataStore(explicitDirectory: root.path + "/d", environment: [:], workingDirectory: root.path,
-                              mirrors: [server.url()])
+                              mirrors: [server.url()], timeout: 1)
         do {
             _ = try store.fetch(fixture.info)
             Issue.record("\(label): the download succeeded")

@@ -12,6 +12,10 @@ final class LocalHTTPServer: @unchecked Sendable {
         /// Claims `claimed` bytes but sends only `data` and closes: a connection dropped mid-file.
         case truncated(Data, claimed: Int)
         case status(Int)
+        /// Sends the header, then nothing, holding the connection open: a stalled server.
+        case stall
+        /// 302 to another path of this server.
+        case redirect(String)
     }
 
     let port: UInt16
@@ -70,6 +74,11 @@ final class LocalHTTPServer: @unchecked Sendable {
             send(client, header(200, length: claimed) + data)
         case .status(let code):
             send(client, header(code, length: 0))
+        case .stall:
+            send(client, header(200, length: 1000))
+            sleep(5)
+        case .redirect(let target):
+            send(client, Data("HTTP/1.0 302 Found\r\nLocation: /\(target)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
         }
     }
 

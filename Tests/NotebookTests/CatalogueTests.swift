@@ -33,7 +33,7 @@ import Testing
     /// places a `Message` is expected there).
     static let coreMessagePlaces = [#"ShapeError\("#, #"incompatibleData\("#, #"fail\("#, #"Error\(message: "#, #"reason: "#,
                                     #"problem: "#, #"message = "#, #"failure = "#, #"case [A-Z]+(?:, [A-Z]+)*: "#,
-                                    #"\.diverged\(epoch, batch, loss\):\s*\n\s*"#, #"Message\("#, #"public var message: Message \{ "#,
+                                    #"\.diverged\(epoch, batch, loss\):\s*\n\s*"#, #"\.weightsDiverged\(epoch, batch\):\s*\n\s*"#, #"Message\("#, #"public var message: Message \{ "#,
                                     #"tensor\.map \{ "#]
 
     static func keysInCore() throws -> [(file: String, key: String)] {

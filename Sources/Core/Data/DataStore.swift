@@ -12,11 +12,14 @@ public struct DataStore: Sendable {
     public var workingDirectory: String
     /// Base URLs to download from, instead of the catalog's mirrors (tests serve files locally).
     public var mirrors: [String]?
+    /// Seconds without data before a download is given up.
+    public var timeout: TimeInterval
 
     public init(explicitDirectory: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 workingDirectory: String = FileManager.default.currentDirectoryPath,
-                mirrors: [String]? = nil) {
+                mirrors: [String]? = nil, timeout: TimeInterval = 30) {
+        self.timeout = timeout
         self.explicitDirectory = explicitDirectory
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -90,7 +93,7 @@ public struct DataStore: Sendable {
             let temporary = directory + "/." + file.name + ".part-\(ProcessInfo.processInfo.processIdentifier)"
             defer { try? FileManager.default.removeItem(atPath: temporary) }
             do {
-                try Downloader.download(url, to: temporary) { received, expected in
+                try Downloader.download(url, to: temporary, timeout: timeout) { received, expected in
                     progress(DownloadProgress(file: file.name, received: received, expected: expected))
                 }
                 let data = try Data(contentsOf: URL(fileURLWithPath: temporary), options: .alwaysMapped)

@@ -12,12 +12,12 @@ enum Downloader {
     static func download(_ address: String, to path: String, timeout: TimeInterval = 60,
                          progress: @escaping @Sendable (Int, Int?) -> Void) throws {
         guard let url = URL(string: address) else { throw Error(message: "not a URL") }
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw Error(message: "cannot write \(path)")
-        }
+        // A new file, never one already there nor through a symbolic link someone planted.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Error(message: "cannot write \(path): \(FileProblem.words(errno: errno))") }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         defer { try? handle.close() }
-        let receiver = Receiver(handle: handle, progress: progress)
+        let receiver = Receiver(handle: handle, timeout: timeout, progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         let session = URLSession(configuration: configuration, delegate: receiver, delegateQueue: nil)
@@ -30,14 +30,16 @@ enum Downloader {
     /// Streams the body to the file; the semaphore signals the end, with `failure` set on error.
     private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let handle: FileHandle
+        let timeout: TimeInterval
         let progress: @Sendable (Int, Int?) -> Void
         let finished = DispatchSemaphore(value: 0)
         var failure: Message?
         var received = 0
         var expected: Int?
 
-        init(handle: FileHandle, progress: @escaping @Sendable (Int, Int?) -> Void) {
+        init(handle: FileHandle, timeout: TimeInterval, progress: @escaping @Sendable (Int, Int?) -> Void) {
             self.handle = handle
+            self.timeout = timeout
             self.progress = progress
         }
 
@@ -64,7 +66,17 @@ enum Downloader {
         }
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Swift.Error)?) {
-            if failure == nil, let error { failure = Message(verbatim: error.localizedDescription) }
+            if failure == nil, let error {
+                // Foundation's sentences are English-only and vague; the usual causes in plain words.
+                switch (error as? URLError)?.code {
+                case .timedOut?: failure = "no data for \(Int(timeout)) seconds: the server stopped answering"
+                case .cannotConnectToHost?: failure = "the connection was refused: nothing answers at that address"
+                case .httpTooManyRedirects?: failure = "too many redirects: the server sends the request round in a loop"
+                case .cannotFindHost?, .dnsLookupFailed?: failure = "the server's name cannot be found (is this machine offline?)"
+                case .networkConnectionLost?: failure = "the connection was lost after \(received) bytes"
+                default: failure = Message(verbatim: error.localizedDescription)
+                }
+            }
             if failure == nil, let expected, received < expected {
                 failure = "the connection closed after \(received) of \(expected) bytes" as Message
             }

@@ -50,12 +50,16 @@ public enum TrainingEvent: Sendable {
 
 public enum TrainingError: Explained, Equatable {
     case diverged(epoch: Int, batch: Int, loss: Float)
+    /// The loss was finite but the step that followed left a weight infinite or NaN.
+    case weightsDiverged(epoch: Int, batch: Int)
     case incompatibleData(Message)
 
     public var message: Message {
         switch self {
         case let .diverged(epoch, batch, loss):
             "training diverged: loss became \(loss) at epoch \(epoch), batch \(batch) — try a smaller learning rate"
+        case let .weightsDiverged(epoch, batch):
+            "training diverged: a weight became infinite or NaN at epoch \(epoch), batch \(batch) — try a smaller learning rate"
         case let .incompatibleData(reason):
             reason
         }
@@ -143,6 +147,7 @@ public final class Trainer {
             var lossSum: Double = 0, correct = 0, seen = 0
             for batch in 0..<batches {
                 if cancellation?.isCancelled == true {
+                    try checkWeightsFinite(epoch: epoch, batch: batch)
                     // The batches this epoch took count: the history keeps them, marked.
                     if seen > 0 {
                         history.append(EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
@@ -168,6 +173,7 @@ public final class Trainer {
                 onEvent(.batchEnded(BatchReport(epoch: epoch, batch: batch + 1, batches: batches, loss: batchLoss,
                                                 meanLoss: lossSum / Double(seen), meanAccuracy: Double(correct) / Double(seen), samples: seen)))
             }
+            try checkWeightsFinite(epoch: epoch, batch: batches)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             let scored = validation.map { evaluate($0) }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
@@ -179,6 +185,14 @@ public final class Trainer {
             }
         }
         return TrainingResult(history: history, ending: .completed)
+    }
+
+    /// A finite loss is checked every batch; the weights the last step left, once an epoch (and
+    /// when stopped), so no model with an infinite weight is ever handed back.
+    private func checkWeightsFinite(epoch: Int, batch: Int) throws {
+        for parameter in model.parameters where !parameter.value.scalars.allSatisfy(\.isFinite) {
+            throw TrainingError.weightsDiverged(epoch: epoch, batch: batch)
+        }
     }
 
     /// Holds out `validationSplit` of `data` first — by default the last fraction, in order, as

@@ -128,7 +128,7 @@ final class SweepRunner: @unchecked Sendable {
             }
             if result.ending == .cancelled { return }   // interrupted: not a row of the table
             outcome = result.ending == .stoppedEarly ? .stoppedEarly : .completed
-        } catch TrainingError.diverged(let epoch, _, _) {
+        } catch TrainingError.diverged(let epoch, _, _), TrainingError.weightsDiverged(let epoch, _) {
             outcome = .diverged(epoch: epoch)
         } catch {
             slot.failure = "\(plan.label): \(tr(error: error))"

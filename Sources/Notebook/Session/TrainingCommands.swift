@@ -47,7 +47,10 @@ extension Session {
         } catch let error as TrainingError {
             // Throwing is enough to undo it all: the session puts back the weights, the optimizer and the random source.
             output.progress(nil)
-            let undo = if case .diverged = error { tr(". The model is back where it was before this 'train'") } else { "" }
+            let undo = switch error {
+            case .diverged, .weightsDiverged: tr(". The model is back where it was before this 'train'")
+            case .incompatibleData: ""
+            }
             throw arguments.error(tr(error: error) + undo)
         }
         session.appendHistory(result.history)
