@@ -69,7 +69,7 @@ import Testing
         (mlpSetUp + ["compile optimizer=sgd lr=1e30"], "train epochs=3 batch=8", "training diverged"),
         (cnnSetUp + ["compile optimizer=sgd lr=1e30 momentum=0.9"], "train epochs=2 batch=8", "training diverged"),
         // The loss was finite, but the one step of the run left the weights infinite.
-        (["load idx .", "normalize", "build mlp 36-3", "compile optimizer=sgd lr=3e38"], "train epochs=1 batch=90",
+        (["load idx .", "build mlp 36-3", "compile optimizer=sgd lr=3e38"], "train epochs=1 batch=90",
          "a weight became infinite or NaN at epoch 1, batch 1"),
         // Fail after validation= held out part of this run's data, then diverging.
         (["load idx .", "normalize", "build mlp 36-8-3", "compile lr=1e30"], "train validation=0.3 epochs=2 batch=8", "training diverged"),
