@@ -2,6 +2,7 @@
 # make test   — set up, then build and pass the tests (Python interop tests included)
 # make check  — set up, then replay every shipped notebook with --check (release build; minutes)
 # make bench  — set up, then measure training speed (release build)
+# make fuzz   — build the libFuzzer targets and run each for SECONDS (default 60)
 #
 # "Set up" installs the system libraries when they are missing (as root; otherwise it prints
 # the command to run). Data: $CADERNO_DATA, else ../shared/data when it is there, else the
@@ -17,7 +18,10 @@ VENV := .build/venv
 PYTHON_PACKAGES := nbformat numpy safetensors
 NOTEBOOKS := $(wildcard notebooks/en/*.nb notebooks/pt/*.nb)
 
-.PHONY: all deps venv build release test check run bench clean
+FUZZ_TARGETS := FuzzIDX FuzzSafeTensors FuzzNotebook FuzzCommandLine
+SECONDS ?= 60
+
+.PHONY: all deps venv build release test check run bench fuzz clean
 
 all: build
 
@@ -71,6 +75,24 @@ run: release
 
 bench: release
 	$(SWIFT) run -c release caderno bench all
+
+# Each target starts from its committed seeds (Fuzz/Corpus) and keeps what it finds in
+# .build/fuzz/corpus; a crash is written to .build/fuzz/crashes and stops `make fuzz` with status 1.
+fuzz: deps
+	@for target in $(FUZZ_TARGETS); do \
+	  CADERNO_FUZZ=1 $(SWIFT) build --build-path .build/fuzz -Xswiftc -sanitize=fuzzer,address \
+	    -Xswiftc -parse-as-library -Xswiftc -use-ld=lld --product $$target || exit 1; \
+	done
+	@mkdir -p .build/fuzz/crashes
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz/corpus/$$target; \
+	  echo "== $$target, $(SECONDS) s"; \
+	  .build/fuzz/debug/$$target .build/fuzz/corpus/$$target Fuzz/Corpus/$$target -max_total_time=$(SECONDS) \
+	    -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=.build/fuzz/crashes/$$target- > .build/fuzz/$$target.log 2>&1; status=$$?; \
+	  grep -E "DONE|stat::(number_of_executed|average_exec|new_units|peak_rss)|ERROR|SUMMARY" .build/fuzz/$$target.log; \
+	  if [ $$status != 0 ]; then echo "$$target failed: see .build/fuzz/$$target.log and .build/fuzz/crashes"; exit 1; fi; \
+	done
 
 clean:
 	rm -rf .build

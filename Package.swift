@@ -1,5 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
+import Foundation
 
 // caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine;  caderno → Bench → Core.
 let package = Package(
@@ -61,3 +62,12 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
     ]
 )
+
+// libFuzzer targets, only when `make fuzz` asks for them (each has no `main`: libFuzzer brings it).
+// Built with -sanitize=fuzzer,address into .build/fuzz; the corpora are in Fuzz/Corpus.
+if ProcessInfo.processInfo.environment["CADERNO_FUZZ"] != nil {
+    package.targets.append(.target(name: "CFuzz", path: "Fuzz/CFuzz"))
+    for name in ["FuzzIDX", "FuzzSafeTensors", "FuzzNotebook", "FuzzCommandLine"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["Notebook", "CFuzz"], path: "Fuzz/\(name)"))
+    }
+}

@@ -212,6 +212,15 @@ extension Session {
     }
 
     public static var specs: [CommandSpec] { commands.map(\.spec) }
+
+    /// Parses `line` and checks it against its command's spec — names, types, ranges — without
+    /// running it: the error `execute` would give before doing anything (the fuzzer's target).
+    public static func check(_ line: String, parameters: [String: String] = [:]) throws {
+        guard let parsed = try Parser.parse(line, parameters: parameters) else { return }
+        guard let command = command(named: parsed.name) else { throw CommandError("unknown command", source: parsed.source, range: parsed.nameRange) }
+        _ = try command.spec.validate(parsed)
+        _ = CommandError("", source: parsed.source, range: parsed.nameRange).description
+    }
 }
 
 /// 60000 → "60,000" for counts in sentences.
