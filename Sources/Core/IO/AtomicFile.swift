@@ -15,7 +15,9 @@ public enum AtomicFile {
         PendingTemporary.installHandlers()
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        var template = Array((folder + "/." + name + ".tmp-XXXXXX").utf8CString)
+        removeAbandonedTemporaries(of: name, in: folder)
+        let pid = getpid()
+        var template = Array((folder + "/." + name + ".tmp-\(pid)-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }   // O_CREAT|O_EXCL, mode 0600
         guard descriptor >= 0 else {
             let missing = errno == ENOENT || errno == ENOTDIR
@@ -51,6 +53,18 @@ public enum AtomicFile {
         if folderDescriptor >= 0 {
             fsync(folderDescriptor)
             close(folderDescriptor)
+        }
+    }
+
+    /// A process killed (SIGKILL) between creating its temporary file and renaming it leaves the
+    /// file behind; its name carries the writer's PID, so the next write of the same name removes
+    /// the ones whose writer is gone.
+    private static func removeAbandonedTemporaries(of name: String, in folder: String) {
+        let prefix = "." + name + ".tmp-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for entry in entries where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0 else { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH { unlink(folder + "/" + entry) }
         }
     }
 
