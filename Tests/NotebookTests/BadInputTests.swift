@@ -122,6 +122,7 @@ import Testing
         (.trained, "export x.pdf", "export writes .nb, .md, .html or .ipynb files, got 'x.pdf'"),
         (.trained, "load model missing.safetensors", "\(Self.placeholder)/missing.safetensors: no such file"),
         (.trained, "load model folder.safetensors", "\(Self.placeholder)/folder.safetensors: this is a folder, not a file"),
+        (.trained, "load model fifo.svg", "\(Self.placeholder)/fifo.svg: cannot read it: it is not a plain file (a device, a pipe or a socket)"),
         (.trained, "load model victim.txt", "\(Self.placeholder)/victim.txt: the header claims 8319678385066701424 bytes, more than the 100000000 a safetensors header may have"),
         // Control characters and invalid UTF-8 come out escaped, not raw.
         (.fresh, "\u{1B}[2Jtrain", "a command starts with its name, e.g. 'load mnist'"),
@@ -206,6 +207,31 @@ import Testing
         #expect(try Self.listing(folder) == files)
     }
 
+    /// A folder, a loop of symbolic links and a pipe where an IDX file should be.
+    @Test func idxPathsThatAreNotFiles() throws {
+        let h = try SessionHarness()
+        let folder = URL(fileURLWithPath: h.directory.path).resolvingSymlinksInPath().path
+        let names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+        let cases: [(String, (String) throws -> Void, String)] = [
+            ("folder", { try FileManager.default.createDirectory(atPath: $0, withIntermediateDirectories: true) }, "cannot be read: it is a folder, not a file"),
+            ("loop", { path in
+                try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: path + ".other")
+                try FileManager.default.createSymbolicLink(atPath: path + ".other", withDestinationPath: path)
+            }, "cannot be read: the path goes round a loop of symbolic links"),
+            ("pipe", { mkfifo($0, 0o644) }, "cannot be read: it is not a plain file (a device, a pipe or a socket)"),
+        ]
+        for (label, make, reason) in cases {
+            for name in names where name != "train-labels-idx1-ubyte" {
+                h.directory.write(label + "/" + name, FileManager.default.contents(atPath: folder + "/" + name)!)
+            }
+            try make(folder + "/" + label + "/train-labels-idx1-ubyte")
+            let before = AllOrNothingTests.Fingerprint(h.session)
+            #expect(h.failure("load idx \(label)")?.replacingOccurrences(of: h.directory.path, with: folder)
+                    == "\(folder)/\(label)/train-labels-idx1-ubyte: " + reason, "\(label)")
+            #expect(AllOrNothingTests.Fingerprint(h.session) == before)
+        }
+    }
+
     /// Files joined with `cat a.gz b.gz` are one gzip file of two members, read whole.
     @Test func multiMemberGzipIsReadWhole() throws {
         let data = IDXFile.encode(dimensions: [4, 2, 2], bytes: Array(0..<16))
@@ -270,6 +296,23 @@ import Testing
             .replacingOccurrences(of: real + "/book", with: "DIR")
         #expect(said == message, "\(said.prefix(300))")
         if status != 0 { #expect(try Self.listing(real) == before, "a refused notebook changed the files") }
+    }
+
+    /// A folder, a pipe, a missing file, a loop of links and binary garbage given as the notebook.
+    @Test func notebooksThatAreNotTextFiles() throws {
+        let root = try TemporaryDirectory()
+        let real = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
+        try FileManager.default.createDirectory(atPath: real + "/folder.nb", withIntermediateDirectories: true)
+        mkfifo(real + "/pipe.nb", 0o644)
+        try FileManager.default.createSymbolicLink(atPath: real + "/a.nb", withDestinationPath: "b.nb")
+        try FileManager.default.createSymbolicLink(atPath: real + "/b.nb", withDestinationPath: "a.nb")
+        root.write("garbage.nb", Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 * 7919 >> 3) | 0x80 }))
+        for (name, reason) in [("folder.nb", "it is a folder, not a file"), ("pipe.nb", "it is not a plain file (a device, a pipe or a socket)"),
+                               ("missing.nb", "no such file"), ("a.nb", "the path goes round a loop of symbolic links"),
+                               ("garbage.nb", "it is not UTF-8 text")] {
+            let result = try runPiped(["run", real + "/" + name], input: "", environment: ["LANG": "C"])
+            #expect(result.status == 1 && result.errors == "error: cannot read \(real)/\(name): \(reason)\n", "\(name): \(result.errors)")
+        }
     }
 
     /// `--output-dir` takes the writes (and reads them back); `--allow-writes-anywhere` lifts the rule.

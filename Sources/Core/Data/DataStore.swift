@@ -116,7 +116,9 @@ public struct DataStore: Sendable {
     /// `name` (as published, `.gz`) or its inflated form without `.gz`, if either is in `directory`.
     public static func existingFile(_ name: String, in directory: String) -> String? {
         let candidates = [name, name.hasSuffix(".gz") ? String(name.dropLast(3)) : name + ".gz"]
-        return candidates.map { directory + "/" + $0 }.first { FileManager.default.fileExists(atPath: $0) }
+        // lstat, not fileExists: a broken link or a loop of links is there, and reading it says what is wrong.
+        var info = stat()
+        return candidates.map { directory + "/" + $0 }.first { lstat($0, &info) == 0 }
     }
 }
 

@@ -69,6 +69,7 @@ public struct IDXFile: Equatable, Sendable {
     }
 
     public init(contentsOf path: String, rank: Int? = nil) throws {
+        if let problem = FileProblem.unreadable(path) { throw Error(file: path, reason: "cannot be read: \(problem)") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)

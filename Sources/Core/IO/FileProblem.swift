@@ -23,6 +23,18 @@ public struct FileProblem: Explained, Sendable {
         }
     }
 
+    /// What stops `path` being read as a file, said before Foundation is asked (it blocks forever
+    /// on a pipe, and calls that "permission denied" when it does not): nil for a plain file.
+    public static func unreadable(_ path: String) -> Message? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return words(errno: errno) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return Message("it is a folder, not a file")
+        default: return Message("it is not a plain file (a device, a pipe or a socket)")
+        }
+    }
+
     /// `strerror`'s words for the common cases, in the way the rest of Caderno says them.
     public static func words(errno code: Int32) -> Message {
         switch code {
@@ -31,6 +43,7 @@ public struct FileProblem: Explained, Sendable {
         case ENOTDIR: "a part of the path is not a folder"
         case EACCES, EPERM: "permission denied"
         case ENOSPC: "the disk is full"
+        case ELOOP: "the path goes round a loop of symbolic links"
         default: Message(verbatim: String(cString: strerror(code)).lowercased())
         }
     }

@@ -75,6 +75,7 @@ public struct SafeTensors: Sendable {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw fail("no such file") }
         guard !isFolder.boolValue else { throw fail("this is a folder, not a file") }
+        if let problem = FileProblem.unreadable(path) { throw fail("cannot read it: \(problem)") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
             throw fail("cannot read it: \(FileProblem(error))")

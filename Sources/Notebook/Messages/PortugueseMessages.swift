@@ -918,5 +918,9 @@ extension Portuguese {
          "o nome do servidor não foi encontrado (esta máquina está sem internet?)"),
         ("the connection was lost after {} bytes",
          "a conexão caiu depois de {} bytes"),
+        ("it is not a plain file (a device, a pipe or a socket)",
+         "não é um arquivo comum (é um dispositivo, um pipe ou um socket)"),
+        ("the path goes round a loop of symbolic links",
+         "o caminho anda em círculo por links simbólicos"),
     ]
 }

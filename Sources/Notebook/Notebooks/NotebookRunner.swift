@@ -46,10 +46,13 @@ public final class NotebookRunner {
     /// The notebook at `path`, or nil after saying why it cannot be read.
     private func read(_ path: String) -> NotebookDocument? {
         do {
+            if let problem = FileProblem.unreadable(path) { throw Unreadable(problem: problem) }
             let text = try String(contentsOfFile: path, encoding: .utf8)
             return try NotebookDocument.parse(text)
         } catch let error as NotebookDocument.SyntaxError {
             terminal.error("\(path):\(error.description)")
+        } catch let error as Unreadable {
+            terminal.error(tr("error: cannot read \(path): \(error.problem)"))
         } catch {
             terminal.error(tr("error: cannot read \(path): \(FileProblem(error))"))
         }
@@ -290,4 +293,9 @@ extension TerminalSink: RunSink {
             self.progress(progress)
         }
     }
+}
+
+/// A notebook path that is not a plain file (a folder, a pipe), found before reading it.
+private struct Unreadable: Error {
+    let problem: Message
 }
