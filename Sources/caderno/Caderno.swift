@@ -125,10 +125,11 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "mlp, mlp16, cnn, deep-cnn, or all (mlp, mlp16 and cnn).")
     var workload: String = "all"
 
-    @Option(help: "Epochs per workload (default: the study project's own).")
+    // .unconditional: `--epochs -1` is a value to refuse, not an unknown flag ("Missing value").
+    @Option(parsing: .unconditional, help: "Epochs per workload (default: the study project's own).")
     var epochs: Int?
 
-    @Option(help: "Threads for matrix products and the work between them (default: the machine's cores).")
+    @Option(parsing: .unconditional, help: "Threads for matrix products and the work between them (default: the machine's cores).")
     var threads: Int?
 
     @Option(help: "The seed every random choice draws from.")
@@ -148,7 +149,13 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError(tr("unknown workload '\(workload)': choose \(Benchmark.workloads.map(\.name).joined(separator: ", ")) or all"))
         }
         if let epochs, epochs < 1 { throw ValidationError(tr("--epochs must be at least 1, got \(epochs)")) }
+        if let epochs, epochs > 1000 { throw ValidationError(tr("--epochs must be at most 1000, got \(epochs)")) }
         if let threads, threads < 1 { throw ValidationError(tr("--threads must be at least 1, got \(threads)")) }
+        // More threads than cores only slows the work down; a hundred thousand would not start.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let threads, threads > 4 * cores {
+            throw ValidationError(tr("--threads must be at most \(4 * cores) (four per core; this machine has \(cores)), got \(threads)"))
+        }
     }
 
     func run() throws {

@@ -298,6 +298,30 @@ import Testing
         if status != 0 { #expect(try Self.listing(real) == before, "a refused notebook changed the files") }
     }
 
+    /// A bad `to=` is refused before the command shows anything (it printed a whole table first).
+    @Test func aBadPictureFileFailsBeforeAnythingIsShown() throws {
+        let h = try SessionHarness()
+        try h.run(Stage.trained.setUp)
+        for line in ["roc to=r.png", "metrics to=m.svg", "plot confusion to=/no/such/folder/c.svg"] {
+            let sink = RecordingSink()
+            #expect(throws: CommandError.self) { try h.session.execute(line, output: sink) }
+            #expect(sink.blocks.isEmpty, "\(line) showed \(sink.blocks.count) blocks before failing")
+        }
+    }
+
+    /// `caderno bench`'s own options: a negative number is a value to refuse, not a missing one.
+    @Test(arguments: [
+        (["--epochs", "-1"], "--epochs must be at least 1, got -1"),
+        (["--epochs", "5000"], "--epochs must be at most 1000, got 5000"),
+        (["--threads", "100000"], "--threads must be at most \(4 * ProcessInfo.processInfo.activeProcessorCount) (four per core; this machine has \(ProcessInfo.processInfo.activeProcessorCount)), got 100000"),
+        (["--threads", "0"], "--threads must be at least 1, got 0"),
+        (["nonsense"], "unknown workload 'nonsense': choose mlp, mlp16, cnn, deep-cnn or all"),
+    ])
+    func benchOptions(_ arguments: [String], _ message: String) throws {
+        let result = try runPiped(["bench"] + arguments, input: "", environment: ["LANG": "C"])
+        #expect(result.status != 0 && result.errors.contains("Error: " + message), "\(result.errors)")
+    }
+
     /// A folder, a pipe, a missing file, a loop of links and binary garbage given as the notebook.
     @Test func notebooksThatAreNotTextFiles() throws {
         let root = try TemporaryDirectory()

@@ -922,5 +922,9 @@ extension Portuguese {
          "não é um arquivo comum (é um dispositivo, um pipe ou um socket)"),
         ("the path goes round a loop of symbolic links",
          "o caminho anda em círculo por links simbólicos"),
+        ("--epochs must be at most 1000, got {}",
+         "--epochs precisa ser no máximo 1000, veio {}"),
+        ("--threads must be at most {} (four per core; this machine has {}), got {}",
+         "--threads precisa ser no máximo {} (quatro por núcleo; esta máquina tem {}), veio {}"),
     ]
 }

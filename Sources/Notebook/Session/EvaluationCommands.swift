@@ -217,17 +217,24 @@ extension Session {
                      yLabel: tr("true positive rate"), series: curves, unitSquare: true)
     }
 
+    /// A command's `to=FILE.svg`, checked before the command runs — the name, the place, what is
+    /// there now — so `roc to=r.png` fails at once rather than after printing its table.
+    @discardableResult
+    func checkPictureFile(_ arguments: Arguments) throws -> String? {
+        guard arguments.has(Self.fileOption), let path = arguments[Self.fileOption]?.text else { return nil }
+        guard path.lowercased().hasSuffix(".svg") else { throw arguments.error(tr("to= takes an .svg file name, got '\(path)'"), at: Self.fileOption) }
+        do { return try writablePath(path) } catch let problem as ValueProblem {
+            throw arguments.error(problem.message, at: Self.fileOption)
+        }
+    }
+
     /// Writes an SVG when the command says `to=FILE.svg`, else shows the picture.
     func emitPicture(_ picture: Block, _ arguments: Arguments, _ output: OutputSink) throws {
-        guard let path = arguments[Self.fileOption]?.text else {
+        guard let target = try checkPictureFile(arguments) else {
             output.emit(picture)
             return
         }
-        guard path.lowercased().hasSuffix(".svg") else { throw arguments.error(tr("to= takes an .svg file name, got '\(path)'"), at: Self.fileOption) }
-        let target: String
-        do { target = try writablePath(path) } catch let problem as ValueProblem {
-            throw arguments.error(problem.message, at: Self.fileOption)
-        }
+        let path = arguments[Self.fileOption]?.text ?? target
         let svg = SVGRenderer().render(picture)!
         do {
             try AtomicFile.write(Data(svg.utf8), to: target)

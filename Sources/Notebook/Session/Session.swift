@@ -98,6 +98,7 @@ public final class Session {
             throw CommandError(tr("unknown command '\(parsed.name)'\(hint)"), source: parsed.source, range: parsed.nameRange)
         }
         let arguments = try command.spec.validate(parsed)
+        try checkPictureFile(arguments)
         let checkpoint = Checkpoint(self)
         let produced = RecordingSink(forwardingTo: output)
         do {
