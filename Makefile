@@ -61,8 +61,8 @@ test: deps venv
 	$(SWIFT) build --build-tests
 	@rm -rf .build/test-tmp && mkdir -p .build/test-tmp
 	TMPDIR=$(abspath .build/test-tmp) CADERNO_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test
-	@# The tests clean up after themselves (SwiftPM's own TemporaryDirectory.* folders aside).
-	@left=$$(ls .build/test-tmp | grep -v '^TemporaryDirectory\.' || true); rm -rf .build/test-tmp; \
+	@# The tests clean up after themselves (SwiftPM's own TemporaryDirectory.* folders and locks aside).
+	@left=$$(ls .build/test-tmp | grep -vE '^TemporaryDirectory\.|\.lock$$' || true); rm -rf .build/test-tmp; \
 	  if [ -n "$$left" ]; then echo "the tests left in the temporary folder: $$left"; exit 1; fi
 
 check: release

@@ -68,4 +68,44 @@ import Testing
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.contains(".tmp-") }
         #expect(leftovers.count <= 3, "\(leftovers)")
     }
+
+    /// SIGTERM (or SIGHUP, or Ctrl-C outside the REPL) in the middle of a write removes the
+    /// temporary file before the process ends: nothing is left beside the target.
+    @Test func terminatedWhileWritingLeavesNoTemporaryFile() throws {
+        let root = try TemporaryDirectory()
+        TinyIDX.write(into: root)
+        let saves = Array(repeating: "save model m.safetensors force=true", count: 200)
+        let script = (["load idx .", "normalize", "build mlp 36-1500-1500-3"] + saves).joined(separator: "\n") + "\n"
+        var caught = 0
+        for _ in 0..<8 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: cadernoBinary)
+            process.arguments = ["repl"]
+            process.currentDirectoryURL = URL(fileURLWithPath: root.path)
+            process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C"]) { $1 }
+            let input = Pipe()
+            process.standardInput = input
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            input.fileHandleForWriting.write(Data(script.utf8))
+            try input.fileHandleForWriting.close()   // the child ends at the end of the script, signal or not
+            // Wait until a temporary file exists: the signal then lands while it is being written.
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < deadline {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+                if names.contains(where: { $0.hasPrefix(".m.safetensors.tmp-") }) { break }
+                usleep(100)
+            }
+            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM { caught += 1 }
+            let left = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.contains(".tmp-") }
+            #expect(left.isEmpty, "\(left) \(process.terminationReason == .uncaughtSignal) \(process.terminationStatus)")
+            if FileManager.default.fileExists(atPath: root.path + "/m.safetensors") {
+                #expect(throws: Never.self) { _ = try SafeTensors.read(root.path + "/m.safetensors") }
+            }
+        }
+        #expect(caught >= 6, "SIGTERM ended \(caught) of 8 runs mid-way")
+    }
 }

@@ -17,14 +17,24 @@ public enum AtomicFile {
         let name = (path as NSString).lastPathComponent
         removeAbandonedTemporaries(of: name, in: folder)
         let pid = getpid()
-        var template = Array((folder + "/." + name + ".tmp-\(pid)-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }   // O_CREAT|O_EXCL, mode 0600
+        // The name is registered for removal before the file exists, then created exclusively
+        // (O_EXCL: never an existing file, nor through a symbolic link): a SIGTERM at any moment,
+        // on any thread, finds either no file yet or one it removes.
+        var descriptor: Int32 = -1
+        var template: [CChar] = []
+        for _ in 0..<16 {
+            template = Array((folder + "/." + name + ".tmp-\(pid)-" + randomSuffix()).utf8CString)
+            PendingTemporary.set(template)
+            descriptor = open(template, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if descriptor >= 0 || errno != EEXIST { break }
+        }
         guard descriptor >= 0 else {
-            let missing = errno == ENOENT || errno == ENOTDIR
-            throw Error(path: path, reason: missing ? Message("there is no folder \(folder)") : FileProblem.words(errno: errno))
+            let creationError = errno
+            PendingTemporary.clear()
+            let missing = creationError == ENOENT || creationError == ENOTDIR
+            throw Error(path: path, reason: missing ? Message("there is no folder \(folder)") : FileProblem.words(errno: creationError))
         }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        PendingTemporary.set(template)
         var failure: Message?
         defer {
             if failure != nil { unlink(temporary) }
@@ -68,6 +78,13 @@ public enum AtomicFile {
         }
     }
 
+    /// Six characters from the system's random bytes, as mkstemp would choose.
+    private static func randomSuffix() -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<6).map { _ in letters[Int(generator.next() % UInt64(letters.count))] })
+    }
+
     private static func currentUmask() -> mode_t {
         let mask = umask(0o022)
         umask(mask)
@@ -83,6 +100,7 @@ private enum PendingTemporary {
     nonisolated(unsafe) static var active: sig_atomic_t = 0
 
     static func set(_ template: [CChar]) {
+        active = 0   // while the name changes, a handler removes nothing
         let count = min(template.count, Int(PATH_MAX))
         template.withUnsafeBufferPointer { path.update(from: $0.baseAddress!, count: count) }
         path[count] = 0
@@ -106,6 +124,12 @@ private enum PendingTemporary {
         }
         Glibc.signal(SIGTERM, handler)
         Glibc.signal(SIGHUP, handler)
+        // A parent may have started this process with these blocked (a test runner's threads
+        // do); blocked, a SIGTERM would wait until the process ended by itself.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in [SIGTERM, SIGHUP] { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let previous = Glibc.signal(SIGINT, handler)
         if unsafeBitCast(previous, to: Int.self) != unsafeBitCast(SIG_DFL, to: Int.self) { Glibc.signal(SIGINT, previous) }
     }
