@@ -5,6 +5,22 @@ import Testing
 
 /// Faults: a process killed at any moment while it writes leaves the previous file whole.
 @Suite struct FaultTests {
+    /// `caderno repl` in `folder`, fed `script` through a pipe (left open), its output discarded.
+    static func startREPL(in folder: String, script: String) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: cadernoBinary)
+        process.arguments = ["repl"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C", "NO_COLOR": "1"]) { $1 }
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data(script.utf8))
+        return (process, input)
+    }
+
     /// A child REPL saves a model, draws an SVG and exports the session, over and over; it is
     /// killed with SIGKILL at a random moment. Each file is then the old one or the new one —
     /// one that reads whole — never half of either. Fifteen kills, each aimed at a write.
@@ -19,17 +35,7 @@ import Testing
             .joined(separator: "\n") + "\n"
         var kills = 0
         for _ in 0..<15 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: cadernoBinary)
-            process.arguments = ["repl"]
-            process.currentDirectoryURL = URL(fileURLWithPath: root.path)
-            process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C", "NO_COLOR": "1"]) { $1 }
-            let input = Pipe()
-            process.standardInput = input
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            input.fileHandleForWriting.write(Data(script.utf8))
+            let (process, input) = try Self.startREPL(in: root.path, script: script)
             // Aim at a write: once a file changes or a temporary one appears, wait a random few
             // milliseconds (a write of the 16 MB model takes about that long) and kill.
             let folder = root.path
@@ -78,17 +84,7 @@ import Testing
         let script = (["load idx .", "normalize", "build mlp 36-1500-1500-3"] + saves).joined(separator: "\n") + "\n"
         var caught = 0
         for _ in 0..<8 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: cadernoBinary)
-            process.arguments = ["repl"]
-            process.currentDirectoryURL = URL(fileURLWithPath: root.path)
-            process.environment = ProcessInfo.processInfo.environment.merging(["LANG": "C"]) { $1 }
-            let input = Pipe()
-            process.standardInput = input
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            input.fileHandleForWriting.write(Data(script.utf8))
+            let (process, input) = try Self.startREPL(in: root.path, script: script)
             try input.fileHandleForWriting.close()   // the child ends at the end of the script, signal or not
             // Wait until a temporary file exists: the signal then lands while it is being written.
             let deadline = Date().addingTimeInterval(20)
@@ -101,7 +97,7 @@ import Testing
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM { caught += 1 }
             let left = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.contains(".tmp-") }
-            #expect(left.isEmpty, "\(left) \(process.terminationReason == .uncaughtSignal) \(process.terminationStatus)")
+            #expect(left.isEmpty, "\(left)")
             if FileManager.default.fileExists(atPath: root.path + "/m.safetensors") {
                 #expect(throws: Never.self) { _ = try SafeTensors.read(root.path + "/m.safetensors") }
             }
