@@ -271,7 +271,10 @@ import Testing
         ("```caderno\nload idx data\nexport /tmp/outside.html\n```\n", [], 1,
          "NB:3: error: /tmp/outside.html is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
         ("```caderno\nload mnist dir=../elsewhere\n```\n", [], 1,
-         "NB:2: error: ../elsewhere/.caderno-probe is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+         "NB:2: error: ../elsewhere is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
+        // A download folder that does not exist yet is judged by where it would be created.
+        ("```caderno\nload mnist dir=../not-yet/mnist\n```\n", [], 1,
+         "NB:2: error: ../not-yet/mnist is outside the notebook's folder (DIR): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"),
     ]
 
     @Test(arguments: notebookCases.indices)

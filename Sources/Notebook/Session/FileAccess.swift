@@ -60,25 +60,27 @@ extension Session {
                 throw ValueProblem(tr("\(typed) is not a plain file (a device, a pipe or a socket)"))
             }
         }
-        guard case .inside(let roots) = writePolicy else { return path }
-        // The nearest folder that exists, links resolved: a missing folder inside is still inside.
-        var folder = (path as NSString).deletingLastPathComponent
-        while realPath(folder) == nil && folder != "/" { folder = (folder as NSString).deletingLastPathComponent }
-        guard let real = realPath(folder) else { return path }
-        let allowed = roots.compactMap(realPath)
-        guard allowed.contains(where: { real == $0 || real.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
-            let root = roots.first ?? "?"
-            throw ValueProblem(tr("\(typed) is outside \(outputDirectory != nil ? tr("the output folder") : tr("the notebook's folder")) (\(root)): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"))
-        }
+        try requireInside((path as NSString).deletingLastPathComponent, typed: typed)
         return path
     }
 
-    /// A folder a command may write into (`load mnist dir=` downloads there).
+    /// A folder a command may write into (`load mnist dir=` downloads there, creating it if need be).
     func writableFolder(_ typed: String) throws -> String {
         let path = resolve(typed)
-        guard case .inside = writePolicy, FileManager.default.fileExists(atPath: path) else { return path }
-        _ = try writablePath((typed as NSString).appendingPathComponent(".caderno-probe"))
+        try requireInside(path, typed: typed)
         return path
+    }
+
+    /// Refuses `folder` when the write policy keeps writes elsewhere. The nearest folder that
+    /// exists is judged, links resolved: a folder still to be created inside is inside.
+    private func requireInside(_ folder: String, typed: String) throws {
+        guard case .inside(let roots) = writePolicy else { return }
+        var existing = folder
+        while realPath(existing) == nil && existing != "/" { existing = (existing as NSString).deletingLastPathComponent }
+        guard let real = realPath(existing) else { return }
+        guard roots.compactMap(realPath).contains(where: { real == $0 || real.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
+            throw ValueProblem(tr("\(typed) is outside \(outputDirectory != nil ? tr("the output folder") : tr("the notebook's folder")) (\(roots.first ?? "?")): a notebook writes only there — give caderno run --output-dir DIR, or --allow-writes-anywhere if you trust it"))
+        }
     }
 
     private func realPath(_ path: String) -> String? {
