@@ -2,6 +2,12 @@
 import PackageDescription
 import Foundation
 
+// The numeric kernels are compiled for the building machine's CPU (AVX-512 where it has it:
+// `Lanes` is one register), so a binary is for this machine. CADERNO_TARGET_CPU picks another
+// (`x86-64` for one that runs anywhere; `skylake-avx512`, `znver4`, …).
+let targetCPU = ProcessInfo.processInfo.environment["CADERNO_TARGET_CPU"] ?? "native"
+let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
+
 // caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine;  caderno → Bench → Core.
 let package = Package(
     name: "Caderno",
@@ -26,6 +32,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        // Vector operations Swift's SIMD types lack (one header, no library).
+        .systemLibrary(name: "CLanes"),
         // libedit's el_set/el_get/history are variadic: Swift cannot call them, so a tiny C shim does.
         .target(
             name: "CEditLine",
@@ -33,7 +41,8 @@ let package = Package(
         ),
         .target(
             name: "Core",
-            dependencies: ["CBLAS", "CZlib"],
+            dependencies: ["CBLAS", "CZlib", "CLanes"],
+            swiftSettings: cpuSettings,
             linkerSettings: [
                 .linkedLibrary("openblas", .when(platforms: [.linux])),
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),

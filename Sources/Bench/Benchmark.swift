@@ -20,20 +20,74 @@ public struct Benchmark {
         public let trainingSamples: Int
         /// Test images classified per second (inference mode; the median of three passes).
         public let inferenceSamplesPerSecond: Double
+        /// Useful arithmetic done per second of training (`Efficiency`), in GFLOP/s.
+        public let usefulGFLOPs: Double
+        /// Matrix products at this workload's own shapes, on as many threads, in GFLOP/s.
+        public let gemmGFLOPs: Double
+        /// The process's peak resident memory, in MB (loading the data included).
+        public let peakMemoryMB: Double
+
+        /// Useful FLOP/s over the products' FLOP/s at the same shapes.
+        public var efficiency: Double { usefulGFLOPs / gemmGFLOPs }
 
         enum CodingKeys: String, CodingKey {
-            case workload, epochs, threads
+            case workload, epochs, threads, efficiency
             case epochSecondsMedian = "epoch_seconds_median"
             case samplesPerSecond = "samples_per_second"
             case testAccuracy = "test_accuracy"
             case trainingSamples = "training_samples"
             case inferenceSamplesPerSecond = "inference_samples_per_second"
+            case usefulGFLOPs = "useful_gflops"
+            case gemmGFLOPs = "gemm_gflops_at_shapes"
+            case peakMemoryMB = "peak_memory_mb"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(workload, forKey: .workload)
+            try container.encode(epochs, forKey: .epochs)
+            try container.encode(threads, forKey: .threads)
+            try container.encode(epochSecondsMedian, forKey: .epochSecondsMedian)
+            try container.encode(samplesPerSecond, forKey: .samplesPerSecond)
+            try container.encode(testAccuracy, forKey: .testAccuracy)
+            try container.encode(trainingSamples, forKey: .trainingSamples)
+            try container.encode(inferenceSamplesPerSecond, forKey: .inferenceSamplesPerSecond)
+            try container.encode(usefulGFLOPs, forKey: .usefulGFLOPs)
+            try container.encode(gemmGFLOPs, forKey: .gemmGFLOPs)
+            try container.encode(peakMemoryMB, forKey: .peakMemoryMB)
+            try container.encode(efficiency, forKey: .efficiency)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            workload = try container.decode(String.self, forKey: .workload)
+            epochs = try container.decode(Int.self, forKey: .epochs)
+            threads = try container.decode(Int.self, forKey: .threads)
+            epochSecondsMedian = try container.decode(Double.self, forKey: .epochSecondsMedian)
+            samplesPerSecond = try container.decode(Double.self, forKey: .samplesPerSecond)
+            testAccuracy = try container.decode(Double.self, forKey: .testAccuracy)
+            trainingSamples = try container.decode(Int.self, forKey: .trainingSamples)
+            inferenceSamplesPerSecond = try container.decode(Double.self, forKey: .inferenceSamplesPerSecond)
+            usefulGFLOPs = try container.decode(Double.self, forKey: .usefulGFLOPs)
+            gemmGFLOPs = try container.decode(Double.self, forKey: .gemmGFLOPs)
+            peakMemoryMB = try container.decode(Double.self, forKey: .peakMemoryMB)
+        }
+
+        public init(workload: String, epochs: Int, epochSecondsMedian: Double, samplesPerSecond: Double, testAccuracy: Double,
+                    threads: Int, trainingSamples: Int, inferenceSamplesPerSecond: Double, usefulGFLOPs: Double,
+                    gemmGFLOPs: Double, peakMemoryMB: Double) {
+            (self.workload, self.epochs, self.epochSecondsMedian, self.samplesPerSecond, self.testAccuracy) =
+                (workload, epochs, epochSecondsMedian, samplesPerSecond, testAccuracy)
+            (self.threads, self.trainingSamples, self.inferenceSamplesPerSecond) = (threads, trainingSamples, inferenceSamplesPerSecond)
+            (self.usefulGFLOPs, self.gemmGFLOPs, self.peakMemoryMB) = (usefulGFLOPs, gemmGFLOPs, peakMemoryMB)
         }
     }
 
     public static let workloads: [Workload] = [
         Workload(name: "mlp", summary: "ANN_MNIST: 784-128-64-10 ReLU, log-softmax + NLL, SGD lr 0.01 momentum 0.5, batch 64, 51,000 train / 9,000 validation",
                  defaultEpochs: 30),
+        Workload(name: "mlp-adam", summary: "the REPL's defaults: 784-128-64-10 ReLU, log-softmax + NLL, Adam lr 0.001, batch 32, 51,000 train / 9,000 validation",
+                 defaultEpochs: 10),
         Workload(name: "mlp16", summary: "NumPy from scratch: 784-64-32-10 ReLU, dropout 0.1, He init, softmax + cross-entropy, SGD lr 0.006, L2 0.001, batch 16, 60,000 train",
                  defaultEpochs: 35),
         Workload(name: "cnn", summary: "the Keras example CNN: conv 32, pool, conv 64, pool, dropout 0.5, dense 10 (34,826 parameters), Adam, categorical cross-entropy, batch 128, 54,000 train / last 6,000 validation",
@@ -43,7 +97,7 @@ public struct Benchmark {
     ]
 
     /// What `bench all` runs; `deep-cnn` takes minutes per epoch on two cores, so it runs by name.
-    public static let everyday = ["mlp", "mlp16", "cnn"]
+    public static let everyday = ["mlp", "mlp-adam", "mlp16", "cnn"]
 
     public let dataset: Dataset   // MNIST, pixels scaled to [0, 1]
     public let seed: UInt64
@@ -65,12 +119,13 @@ public struct Benchmark {
     public func setup(_ workload: Workload) throws -> Setup {
         let random = RandomSource(seed: seed)
         switch workload.name {
-        case "mlp":
+        case "mlp", "mlp-adam":
             let (train, validation) = dataset.train.split(validationFraction: 0.15, random: random)
             let model = try Sequential.mlp([784, 128, 64, 10], random: random)
-            let trainer = Trainer(model: model, loss: NLLLoss(),
-                                  optimizer: SGD(learningRate: 0.01, momentum: 0.5), random: random)
-            return Setup(workload: workload, trainer: trainer, train: train, validation: validation, batchSize: 64)
+            let adam = workload.name == "mlp-adam"
+            let optimizer: any Optimizer = adam ? Adam() : SGD(learningRate: 0.01, momentum: 0.5)
+            let trainer = Trainer(model: model, loss: NLLLoss(), optimizer: optimizer, random: random)
+            return Setup(workload: workload, trainer: trainer, train: train, validation: validation, batchSize: adam ? 32 : 64)
         case "mlp16":
             let model = try Sequential.mlp([784, 64, 32, 10], dropout: 0.1, initializer: .heNormal,
                                            output: .softmax, random: random)
@@ -113,10 +168,16 @@ public struct Benchmark {
             passes.append(elapsed(since: started))
         }
         let inferenceSeconds = median(passes)
+        let samplesPerSecond = Double(setup.train.count) / seconds
+        let flopsPerSample = Efficiency.trainingFLOPs(trainer.model, batch: setup.batchSize, optimizer: trainer.optimizer)
+            / Double(setup.batchSize)
+        let peak = peakMemoryMB()   // before the products below allocate their buffers
+        let gemm = Efficiency.gemmThroughput(Efficiency.productShapes(setup))
         return Result(workload: setup.workload.name, epochs: epochs, epochSecondsMedian: seconds,
-                      samplesPerSecond: Double(setup.train.count) / seconds, testAccuracy: test.accuracy,
+                      samplesPerSecond: samplesPerSecond, testAccuracy: test.accuracy,
                       threads: BLAS.threads, trainingSamples: setup.train.count,
-                      inferenceSamplesPerSecond: Double(dataset.test.count) / inferenceSeconds)
+                      inferenceSamplesPerSecond: Double(dataset.test.count) / inferenceSeconds,
+                      usefulGFLOPs: flopsPerSample * samplesPerSecond / 1e9, gemmGFLOPs: gemm, peakMemoryMB: peak)
     }
 
     public static func workload(named name: String) -> Workload? {
@@ -147,6 +208,18 @@ func stepByStepCNN(_ random: RandomSource) throws -> Sequential {
 
 public struct BenchmarkError: Error, CustomStringConvertible {
     public let description: String
+}
+
+/// The most memory the process has held at once (resident set), in MB.
+public func peakMemoryMB() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024          // kilobytes on Linux
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1024 / 1024   // bytes on macOS
+    #endif
 }
 
 public func median(_ values: [Double]) -> Double {

@@ -10,9 +10,9 @@ import Testing
     }
 
     @Test func workloadsAreTheStudyProjects() {
-        #expect(Benchmark.workloads.map(\.name) == ["mlp", "mlp16", "cnn", "deep-cnn"])
-        #expect(Benchmark.workloads.map(\.defaultEpochs) == [30, 35, 3, 10])
-        #expect(Benchmark.everyday == ["mlp", "mlp16", "cnn"])
+        #expect(Benchmark.workloads.map(\.name) == ["mlp", "mlp-adam", "mlp16", "cnn", "deep-cnn"])
+        #expect(Benchmark.workloads.map(\.defaultEpochs) == [30, 10, 35, 3, 10])
+        #expect(Benchmark.everyday == ["mlp", "mlp-adam", "mlp16", "cnn"])
         #expect(Benchmark.workload(named: "rnn") == nil)
     }
 }
@@ -70,5 +70,48 @@ import Testing
         let mlpRows = LayerProfile.measure(mlp, batches: 1)
         #expect(mlpRows[mlpRows.count - 2].name == "loss: nll")
         #expect(mlpRows[mlpRows.count - 3].forwardSeconds > 0)   // log-softmax trains as a layer
+    }
+}
+
+@Suite struct EfficiencyTests {
+    /// The analytic count, by hand for the study project's MLP (784-128-64-10, batch 64, SGD
+    /// with momentum): 2·in·out per product (forward, weight gradient, and the input gradient of
+    /// every layer but the first), out per bias pass (forward and backward), 4 per parameter.
+    @Test func flopsOfTheMLP() throws {
+        let setup = try Benchmark(dataset: BenchmarkSetupTests().dataset).setup(Benchmark.workload(named: "mlp")!)
+        let layers = [(784, 128), (128, 64), (64, 10)]
+        let products = layers.enumerated().reduce(0.0) { total, item in
+            let (index, (i, o)) = item
+            return total + Double(index == 0 ? 2 : 3) * 2 * Double(i * o) + 2 * Double(o)
+        }
+        let expected = 64 * products + 4 * 109_386
+        #expect(Efficiency.trainingFLOPs(setup.trainer.model, batch: 64, optimizer: setup.trainer.optimizer) == expected)
+        #expect(Efficiency.inferenceFLOPs(setup.trainer.model, batch: 1)
+                == layers.reduce(0.0) { $0 + 2 * Double($1.0 * $1.1) + Double($1.1) })
+        let adam = try Benchmark(dataset: BenchmarkSetupTests().dataset).setup(Benchmark.workload(named: "mlp-adam")!)
+        #expect(Efficiency.trainingFLOPs(adam.trainer.model, batch: 32, optimizer: adam.trainer.optimizer)
+                == 32 * products + 14 * 109_386)
+    }
+
+    /// A convolution counts its positions: the Keras CNN's first layer makes 26×26×32 outputs of 9 taps.
+    @Test func flopsOfAConvolution() throws {
+        let model = try Sequential(inputShape: [1, 28, 28], layers: [Conv2D(1, 32, kernelSize: 3, random: RandomSource(seed: 1))])
+        #expect(Efficiency.inferenceFLOPs(model, batch: 2) == 2 * (2 * 26 * 26 * 32 * 9 + 26 * 26 * 32))
+    }
+
+    /// The shapes recorded are the products one training step runs: forward x·Wᵀ, the weight
+    /// gradient dyᵀ·x, and the input gradient dy·W for all but the first layer.
+    @Test func recordedShapesOfOneStep() throws {
+        let setup = try Benchmark(dataset: BenchmarkSetupTests().dataset).setup(Benchmark.workload(named: "mlp16")!)
+        let shapes = Efficiency.productShapes(setup)
+        #expect(shapes == [
+            BLAS.Shape(m: 16, n: 64, k: 784, transposeB: true), BLAS.Shape(m: 16, n: 32, k: 64, transposeB: true),
+            BLAS.Shape(m: 16, n: 10, k: 32, transposeB: true),
+            BLAS.Shape(m: 10, n: 32, k: 16, transposeA: true), BLAS.Shape(m: 16, n: 32, k: 10),
+            BLAS.Shape(m: 32, n: 64, k: 16, transposeA: true), BLAS.Shape(m: 16, n: 64, k: 32),
+            BLAS.Shape(m: 64, n: 784, k: 16, transposeA: true),
+        ])
+        #expect(Efficiency.gemmThroughput(shapes) > 0)
+        #expect(BLAS.recordShapes {}.isEmpty)
     }
 }

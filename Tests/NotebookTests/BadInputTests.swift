@@ -318,7 +318,7 @@ import Testing
         (["--epochs", "5000"], "--epochs must be at most 1000, got 5000"),
         (["--threads", "100000"], "--threads must be at most \(4 * ProcessInfo.processInfo.activeProcessorCount) (four per core; this machine has \(ProcessInfo.processInfo.activeProcessorCount)), got 100000"),
         (["--threads", "0"], "--threads must be at least 1, got 0"),
-        (["nonsense"], "unknown workload 'nonsense': choose mlp, mlp16, cnn, deep-cnn or all"),
+        (["nonsense"], "unknown workload 'nonsense': choose mlp, mlp-adam, mlp16, cnn, deep-cnn, gemm or all"),
     ])
     func benchOptions(_ arguments: [String], _ message: String) throws {
         let result = try runPiped(["bench"] + arguments, input: "", environment: ["LANG": "C"])

@@ -31,13 +31,11 @@ public struct Dataset: Sendable, Equatable {
         return Dataset(name: info.name, classNames: info.classNames, train: train, test: test)
     }
 
-    /// Images [N, 1, H, W] (Float, 0…255) and their labels, from an IDX pair.
+    /// Images [N, 1, H, W] (kept as their bytes, 0…255) and their labels, from an IDX pair.
     public static func labeledData(images imagePath: String, labels labelPath: String,
                                    classCount: Int, limit: Int? = nil) throws -> LabeledData {
         let images = try IDXFile(contentsOf: imagePath, rank: 3)
         let labels = try IDXFile(contentsOf: labelPath, rank: 1)
-        let floats = Memory.product([min(images.dimensions[0], limit ?? .max), images.dimensions[1], images.dimensions[2], MemoryLayout<Float>.size])
-        try Memory.require(floats, for: "\(imagePath) as numbers")
         guard images.dimensions[0] == labels.dimensions[0] else {
             throw IDXFile.Error(file: labelPath, reason: "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images in \(imagePath)")
         }
@@ -46,8 +44,8 @@ public struct Dataset: Sendable, Equatable {
         }
         let count = min(images.dimensions[0], limit ?? .max)
         let (rows, columns) = (images.dimensions[1], images.dimensions[2])
-        let pixels = images.bytes.prefix(count * rows * columns).map(Float.init)
-        return LabeledData(inputs: Tensor(shape: [count, 1, rows, columns], scalars: pixels),
+        let bytes = count == images.dimensions[0] ? images.bytes : Array(images.bytes.prefix(count * rows * columns))
+        return LabeledData(inputs: Samples(bytes: bytes, shape: [count, 1, rows, columns]),
                            labels: labels.bytes.prefix(count).map(Int.init), classCount: classCount)
     }
 }

@@ -26,6 +26,25 @@ public struct IDXFile: Equatable, Sendable {
             do { return try Gzip.decompress(raw, upTo: limit) } catch let error as Gzip.Error { throw fail(error.message) }
         }
         let head = compressed ? try inflate(upTo: 4 + 4 * 4) : raw.prefix(4 + 4 * 4)
+        let (dims, headerSize, expected) = try Self.header(head, rank: expectedRank, fail: fail)
+        let shape = dims.map(String.init).joined(separator: "×")
+        if compressed, expected > Memory.available {
+            throw fail("its header claims \(shape) elements: \(Memory.describe(expected)) inflated, more than the \(Memory.describe(Memory.available)) of memory available")
+        }
+        let data = compressed ? try inflate(upTo: headerSize + expected + 1) : raw
+        let payload = data.count - headerSize
+        guard payload == expected else {
+            if payload < expected { throw fail("truncated: \(shape) needs \(expected) bytes of data, the file has \(payload)") }
+            if compressed { throw fail("more data than the header's \(shape) elements") }
+            throw fail("\(payload - expected) bytes of trailing data after \(shape) elements")
+        }
+        dimensions = dims
+        bytes = [UInt8](data.suffix(expected))
+    }
+
+    /// The dimensions, header size and element count an IDX header gives (its first 20 bytes).
+    private static func header(_ head: Data, rank expectedRank: Int?, fail: (Message) -> Error) throws
+        -> (dimensions: [Int], headerSize: Int, elements: Int) {
         guard !head.isEmpty else { throw fail("is empty") }
         guard head.count >= 4 else { throw fail("too short for an IDX header (\(head.count) bytes)") }
         let header = [UInt8](head.prefix(4))
@@ -54,22 +73,15 @@ public struct IDXFile: Equatable, Sendable {
             return overflow || result > 1 << 40 ? Int.max : result
         }
         guard expected != .max else { throw fail("its header claims \(shape) elements, more than 10¹² bytes") }
-        if compressed, expected > Memory.available {
-            throw fail("its header claims \(shape) elements: \(Memory.describe(expected)) inflated, more than the \(Memory.describe(Memory.available)) of memory available")
-        }
-        let data = compressed ? try inflate(upTo: headerSize + expected + 1) : raw
-        let payload = data.count - headerSize
-        guard payload == expected else {
-            if payload < expected { throw fail("truncated: \(shape) needs \(expected) bytes of data, the file has \(payload)") }
-            if compressed { throw fail("more data than the header's \(shape) elements") }
-            throw fail("\(payload - expected) bytes of trailing data after \(shape) elements")
-        }
-        dimensions = dims
-        bytes = [UInt8](data.suffix(expected))
+        return (dims, headerSize, expected)
     }
 
     public init(contentsOf path: String, rank: Int? = nil) throws {
         if let problem = FileProblem.unreadable(path) { throw Error(file: path, reason: "cannot be read: \(problem)") }
+        if let whole = try Self.readUncompressed(path, rank: rank) {
+            self = whole
+            return
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -77,6 +89,51 @@ public struct IDXFile: Equatable, Sendable {
             throw Error(file: path, reason: "cannot be read: \(FileProblem(error))")
         }
         try self.init(data: data, name: path, rank: rank)
+    }
+
+    private init(dimensions: [Int], bytes: [UInt8]) {
+        (self.dimensions, self.bytes) = (dimensions, bytes)
+    }
+
+    /// An uncompressed file whose size is what its header promises is read straight into its
+    /// array: a million images take their 784 MB once, not once mapped and once copied. Anything
+    /// else (gzip, a header that does not parse, a size that does not match) returns nil, and the
+    /// whole-file reader says what is wrong.
+    private static func readUncompressed(_ path: String, rank: Int?) throws -> IDXFile? {
+        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        guard let head = try? file.read(upToCount: 4 + 4 * 4), !Gzip.isCompressed(head),
+              let (dims, headerSize, expected) = try? header(head, rank: rank, fail: { Error(file: path, reason: $0) }),
+              let size = try? file.seekToEnd(), size == UInt64(headerSize + expected) else { return nil }
+        do {
+            try file.seek(toOffset: UInt64(headerSize))
+            var failure: (any Swift.Error)?
+            let bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
+                var filled = 0
+                while filled < expected {
+                    let chunk: Int
+                    do { chunk = try Self.readChunk(file, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled...])) }
+                    catch { failure = error; break }
+                    if chunk == 0 { break }
+                    filled += chunk
+                }
+                if filled < expected { buffer.baseAddress!.advanced(by: filled).initialize(repeating: 0, count: expected - filled) }
+                initialized = expected
+                if filled < expected, failure == nil { failure = CocoaError(.fileReadCorruptFile) }
+            }
+            if let failure { throw failure }
+            return IDXFile(dimensions: dims, bytes: bytes)
+        } catch {
+            throw Error(file: path, reason: "cannot be read: \(FileProblem(error))")
+        }
+    }
+
+    private static func readChunk(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = read(file.fileDescriptor, buffer.baseAddress, min(buffer.count, 1 << 26))
+            if count >= 0 { return count }
+            if errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        }
     }
 
     /// An uncompressed IDX file of unsigned bytes (tests write fixtures with it).

@@ -1,13 +1,13 @@
 /// Samples and their class labels: inputs [N, …] and one label per row.
 public struct LabeledData: Sendable, Equatable {
-    public var inputs: Tensor
+    public var inputs: Samples
     public var labels: [Int]
     public var classCount: Int
     /// Whether targets are handed to the loss as one-hot rows ("categorical") rather than
     /// class indices ("sparse"). The labels themselves are kept either way, for metrics.
     public var oneHot: Bool
 
-    public init(inputs: Tensor, labels: [Int], classCount: Int, oneHot: Bool = false) {
+    public init(inputs: Samples, labels: [Int], classCount: Int, oneHot: Bool = false) {
         precondition(inputs.batchSize == labels.count, "\(inputs.batchSize) samples but \(labels.count) labels")
         self.inputs = inputs
         self.labels = labels
@@ -15,12 +15,16 @@ public struct LabeledData: Sendable, Equatable {
         self.oneHot = oneHot
     }
 
+    public init(inputs: Tensor, labels: [Int], classCount: Int, oneHot: Bool = false) {
+        self.init(inputs: Samples(inputs), labels: labels, classCount: classCount, oneHot: oneHot)
+    }
+
     public var count: Int { labels.count }
     public var sampleShape: [Int] { Array(inputs.shape.dropFirst()) }
 
-    /// The rows at `indices`, in that order.
+    /// The rows at `indices`, in that order (sharing the stored inputs).
     public func rows(_ indices: some Collection<Int>) -> LabeledData {
-        LabeledData(inputs: inputs.gatherRows(indices), labels: indices.map { labels[$0] },
+        LabeledData(inputs: inputs.rows(indices), labels: indices.map { labels[$0] },
                     classCount: classCount, oneHot: oneHot)
     }
 

@@ -8,9 +8,7 @@ extension Dataset {
     /// Zero mean and unit variance, with the mean and standard deviation of all training pixels
     /// (as `Normalize((0.1307,), (0.3081,))` does for MNIST).
     public func standardized() -> (dataset: Dataset, mean: Float, std: Float) {
-        let pixels = train.inputs.scalars
-        let mean = pixels.reduce(0.0) { $0 + Double($1) } / Double(max(pixels.count, 1))
-        let variance = pixels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(max(pixels.count, 1))
+        let (mean, variance) = train.inputs.meanAndVariance()
         let std = Float(max(variance.squareRoot(), 1e-12))
         let m = Float(mean)
         return (transformingInputs { ($0 - m) / std }, m, std)
@@ -53,7 +51,7 @@ extension LabeledData {
     /// The same samples with `f` applied to every input value.
     public func transformingInputs(_ f: (Float) -> Float) -> LabeledData {
         var copy = self
-        copy.inputs = map(inputs, f)
+        copy.inputs = inputs.mapValues(f)
         return copy
     }
 

@@ -103,6 +103,7 @@ public final class Conv2D: Layer {
                 columns.withUnsafeBufferPointer { cols in
                     y.scalars.withUnsafeMutableBufferPointer { y in
                         let (w, b, cols, y) = (w.baseAddress!, b.baseAddress!, cols.baseAddress!, y.baseAddress!)
+                        BLAS.note(BLAS.Shape(m: filters, n: area, k: patch), times: g.batch)
                         parallelFor(g.batch) { images in
                             for n in images {
                                 let out = y + n * filters * area

@@ -75,6 +75,10 @@ public final class Sequential {
 
     /// Forward in inference mode, `batchSize` samples at a time: outputs for every row of `inputs`.
     public func predict(_ inputs: Tensor, batchSize: Int = inferenceBatchSize) -> Tensor {
+        predict(Samples(inputs), batchSize: batchSize)
+    }
+
+    public func predict(_ inputs: Samples, batchSize: Int = inferenceBatchSize) -> Tensor {
         var output = Tensor(uninitializedShape: [inputs.batchSize] + outputShape)
         let width = output.featuresPerSample
         for start in stride(from: 0, to: inputs.batchSize, by: batchSize) {

@@ -1,3 +1,4 @@
+import CLanes
 import Foundation
 
 /// Updates parameters from their accumulated gradients. Optimizers keep per-parameter state
@@ -60,17 +61,25 @@ public final class SGD: Optimizer {
             let first = state.slots[key] == nil
             // Taken out of the dictionary while it is updated, so the array is not copied.
             var buffer = state.slots.removeValue(forKey: key)?[0] ?? (mu == 0 ? [] : [Float](repeating: 0, count: parameter.count))
+            let count = parameter.count
             parameter.gradient.scalars.withUnsafeBufferPointer { grad in
                 parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
+                    let (grad, theta) = (grad.baseAddress!, theta.baseAddress!)
                     if mu == 0 {
-                        for i in 0..<theta.count { theta[i] -= lr * (grad[i] + decay * theta[i]) }
+                        lanePass(count) { i, end in
+                            let t = loadLanes(theta, i, end)
+                            storeLanes(t - lr * (loadLanes(grad, i, end) + decay * t), theta, i, end)
+                        }
                         return
                     }
                     buffer.withUnsafeMutableBufferPointer { b in
-                        for i in 0..<theta.count {
-                            let g = grad[i] + decay * theta[i]
-                            b[i] = first ? g : mu * b[i] + g
-                            theta[i] -= lr * (nesterov ? g + mu * b[i] : b[i])
+                        let b = b.baseAddress!
+                        lanePass(count) { i, end in
+                            let t = loadLanes(theta, i, end)
+                            let g = loadLanes(grad, i, end) + decay * t
+                            let momentum = first ? g : mu * loadLanes(b, i, end) + g
+                            storeLanes(momentum, b, i, end)
+                            storeLanes(t - lr * (nesterov ? g + mu * momentum : momentum), theta, i, end)
                         }
                     }
                 }
@@ -111,6 +120,7 @@ public final class Adam: Optimizer {
         let correction1 = 1 - pow(beta1, Float(state.steps))
         let correction2 = 1 - pow(beta2, Float(state.steps))
         let (lr, b1, b2, eps) = (learningRate, beta1, beta2, epsilon)
+        let (oneMinusB1, oneMinusB2) = (1 - b1, 1 - b2)
         for parameter in parameters {
             let decay = parameter.decays ? weightDecay : 0
             let key = ObjectIdentifier(parameter)
@@ -118,15 +128,18 @@ public final class Adam: Optimizer {
                 ?? [[Float](repeating: 0, count: parameter.count), [Float](repeating: 0, count: parameter.count)]
             var (m, v) = (slots[0], slots[1])
             slots = []   // m and v are now the only references: updated in place
+            let count = parameter.count
             parameter.gradient.scalars.withUnsafeBufferPointer { grad in
                 parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
                     m.withUnsafeMutableBufferPointer { m in
                         v.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<theta.count {
-                                let g = grad[i] + decay * theta[i]
-                                m[i] = b1 * m[i] + (1 - b1) * g
-                                v[i] = b2 * v[i] + (1 - b2) * g * g
-                                theta[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                            let (grad, theta, m, v) = (grad.baseAddress!, theta.baseAddress!, m.baseAddress!, v.baseAddress!)
+                            let constants = caderno_adam_constants(
+                                learning_rate: lr, beta1: b1, beta2: b2, one_minus_beta1: oneMinusB1, one_minus_beta2: oneMinusB2,
+                                correction1: correction1, correction2: correction2, epsilon: eps, decay: decay)
+                            // One pass reads θ, ∇, m, v once and writes θ, m, v once (CLanes).
+                            parallelFor(count, minimum: 1 << 15) { range in
+                                caderno_adam_update(theta, grad, m, v, range.lowerBound, range.upperBound, constants)
                             }
                         }
                     }

@@ -17,6 +17,7 @@ public enum BLAS {
         m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
     ) {
         _ = singleThreadedBLAS
+        note(Shape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
         let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
         let parts = threads
         // Below about a million multiply-adds a thread hand-off costs more than it saves.
@@ -51,6 +52,39 @@ public enum BLAS {
         _ = singleThreadedBLAS
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// One product's sizes: C[m×n] += op(A)[m×k] · op(B)[k×n].
+    public struct Shape: Hashable, Sendable, CustomStringConvertible {
+        public let m, n, k: Int
+        public let transposeA, transposeB: Bool
+        public init(m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false) {
+            (self.m, self.n, self.k, self.transposeA, self.transposeB) = (m, n, k, transposeA, transposeB)
+        }
+        public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+        public var description: String { "\(m)×\(k)\(transposeA ? "ᵀ" : "") · \(k)×\(n)\(transposeB ? "ᵀ" : "")" }
+    }
+
+    /// The products `body` runs, in order, as `gemm` was asked for them (`caderno bench gemm`
+    /// times each workload's own shapes this way). Recording costs one relaxed load per product.
+    public static func recordShapes(_ body: () -> Void) -> [Shape] {
+        recorded.withLock { $0 = [] }
+        recording.store(true, ordering: .relaxed)
+        body()
+        recording.store(false, ordering: .relaxed)
+        return recorded.withLock { $0 }
+    }
+
+    private static let recording = Atomic<Bool>(false)
+    private static let recorded = Mutex<[Shape]>([])
+    /// Records a product about to run (`gemm` does; a caller of `product` that splits work
+    /// itself notes each product it runs).
+    @inline(__always)
+    static func note(_ shape: @autoclosure () -> Shape, times: Int = 1) {
+        if recording.load(ordering: .relaxed) {
+            let shape = shape()
+            recorded.withLock { $0 += repeatElement(shape, count: times) }
+        }
     }
 
     /// Set once, before the first product.

@@ -20,8 +20,8 @@ func parallelFor(_ count: Int, minimum: Int = 2, parts: Int = BLAS.threads, _ bo
     }
 }
 
-enum Parallel {
-    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+public enum Parallel {
+    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
 
 /// One helper thread per extra core. A helper spins for a short while after each job, so the
