@@ -2,6 +2,7 @@
 # make test   — set up, then build and pass the tests (Python interop tests included)
 # make check  — set up, then replay every shipped notebook with --check (release build; minutes)
 # make bench  — set up, then measure training speed (release build)
+# make scale  — set up, then time one MLP epoch on MNIST tiled to 250,000 and 1,000,000 images
 # make fuzz   — build the libFuzzer targets and run each for SECONDS (default 60)
 #
 # "Set up" installs the system libraries when they are missing (as root; otherwise it prints
@@ -21,7 +22,7 @@ NOTEBOOKS := $(wildcard notebooks/en/*.nb notebooks/pt/*.nb)
 FUZZ_TARGETS := FuzzIDX FuzzSafeTensors FuzzNotebook FuzzCommandLine
 SECONDS ?= 60
 
-.PHONY: all deps venv build release test check run bench fuzz clean
+.PHONY: all deps venv build release test check run bench scale fuzz clean
 
 all: build
 
@@ -75,6 +76,18 @@ run: release
 
 bench: release
 	$(SWIFT) run -c release caderno bench all
+
+# MNIST tiled (scripts/tile_mnist.py writes uncompressed IDX files: 784 MB for a million images)
+# into .build/scale; each size is timed in a process of its own, so each peak memory is its own.
+SCALE_SIZES := 250000 1000000
+scale: release
+	@test -n "$(CADERNO_DATA)" || { echo "make scale needs the MNIST files: set CADERNO_DATA"; exit 1; }
+	@for n in $(SCALE_SIZES); do \
+	  test -f .build/scale/$$n/train-labels-idx1-ubyte || python3 scripts/tile_mnist.py $(CADERNO_DATA)/mnist .build/scale/$$n $$n || exit 1; \
+	done
+	@for dir in $(CADERNO_DATA)/mnist $(addprefix .build/scale/,$(SCALE_SIZES)); do \
+	  .build/release/caderno bench mlp --epochs 1 --data $$dir 2>&1 | grep -E "^loaded|^mlp:|peak memory" || exit 1; \
+	done
 
 # Each target starts from its committed seeds (Fuzz/Corpus) and keeps what it finds in
 # .build/fuzz/corpus; a crash is written to .build/fuzz/crashes and stops `make fuzz` with status 1.

@@ -27,6 +27,9 @@ public struct Benchmark {
         /// The process's peak resident memory, in MB (loading the data included).
         public let peakMemoryMB: Double
 
+        /// Seconds to read the data set (set by the caller that loaded it).
+        public var loadSeconds: Double?
+
         /// Useful FLOP/s over the products' FLOP/s at the same shapes.
         public var efficiency: Double { usefulGFLOPs / gemmGFLOPs }
 
@@ -40,6 +43,7 @@ public struct Benchmark {
             case usefulGFLOPs = "useful_gflops"
             case gemmGFLOPs = "gemm_gflops_at_shapes"
             case peakMemoryMB = "peak_memory_mb"
+            case loadSeconds = "load_seconds"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -56,6 +60,7 @@ public struct Benchmark {
             try container.encode(gemmGFLOPs, forKey: .gemmGFLOPs)
             try container.encode(peakMemoryMB, forKey: .peakMemoryMB)
             try container.encode(efficiency, forKey: .efficiency)
+            try container.encodeIfPresent(loadSeconds, forKey: .loadSeconds)
         }
 
         public init(from decoder: any Decoder) throws {
@@ -71,6 +76,7 @@ public struct Benchmark {
             usefulGFLOPs = try container.decode(Double.self, forKey: .usefulGFLOPs)
             gemmGFLOPs = try container.decode(Double.self, forKey: .gemmGFLOPs)
             peakMemoryMB = try container.decode(Double.self, forKey: .peakMemoryMB)
+            loadSeconds = try container.decodeIfPresent(Double.self, forKey: .loadSeconds)
         }
 
         public init(workload: String, epochs: Int, epochSecondsMedian: Double, samplesPerSecond: Double, testAccuracy: Double,

@@ -56,7 +56,13 @@ struct BenchCommand: ParsableCommand {
             try runEach(Benchmark.everyday)
             return
         }
-        let benchmark = Benchmark(dataset: try loadMNIST(), seed: seed)
+        let loading = DispatchTime.now()
+        let dataset = try loadMNIST()
+        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loading.uptimeNanoseconds) / 1e9
+        FileHandle.standardError.write(Data(String(format: "loaded %d training and %d test images in %.2f s (%.0f MB as bytes)\n",
+                                                   dataset.train.count, dataset.test.count, loadSeconds,
+                                                   Double(dataset.train.inputs.storedBytes + dataset.test.inputs.storedBytes) / 1e6).utf8))
+        let benchmark = Benchmark(dataset: dataset, seed: seed)
         if workload == "gemm" {
             say(TerminalRenderer().render(gemmTable(benchmark)))
             return
@@ -73,7 +79,7 @@ struct BenchCommand: ParsableCommand {
                 say("\(workload.name): \(workload.summary)\n")
                 say(renderSummary(setup.trainer.model.summary()) + "\n")
             }
-            let result = try benchmark.run(setup, epochs: epochs) { record in
+            var result = try benchmark.run(setup, epochs: epochs) { record in
                 var line = String(format: "  epoch %d · %.3fs · loss %.4f · accuracy %.4f",
                                   record.epoch, record.seconds, record.loss, record.accuracy)
                 if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
@@ -81,6 +87,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
+            result.loadSeconds = loadSeconds
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]

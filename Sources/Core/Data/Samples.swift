@@ -82,12 +82,19 @@ public struct Samples: Sendable {
                     }
                 }
             case .bytes(let bytes, let table):
+                let rows = indices.map { index in
+                    precondition(index >= 0 && index < batchSize, "row \(index) out of range 0..<\(batchSize)")
+                    return storedRow(index)
+                }
                 bytes.withUnsafeBufferPointer { source in
                     table.withUnsafeBufferPointer { table in
-                        for (destination, index) in indices.enumerated() {
-                            precondition(index >= 0 && index < batchSize, "row \(index) out of range 0..<\(batchSize)")
-                            let (from, to) = (source.baseAddress! + storedRow(index) * width, target + destination * width)
-                            for j in 0..<width { to[j] = table[Int(from[j])] }
+                        let (source, table) = (source.baseAddress!, table.baseAddress!)
+                        // A lookup per value: split across the threads for a large batch.
+                        parallelFor(rows.count, minimum: max(2, (1 << 15) / max(width, 1))) { chunk in
+                            for destination in chunk {
+                                let (from, to) = (source + rows[destination] * width, target + destination * width)
+                                for j in 0..<width { to[j] = table[Int(from[j])] }
+                            }
                         }
                     }
                 }
