@@ -51,7 +51,7 @@ COMPARISONS = [  # (workload, Caderno's key, peer, peer's key)
 
 def main():
     source = open(sys.argv[1]) if len(sys.argv) > 1 else sys.stdin
-    all_rounds = [r for r in rounds(source) if r]
+    all_rounds = [r for r in list(rounds(source)) if r]
     print(f"{len(all_rounds)} rounds; training samples per second, medians over the rounds\n")
     print(f"| workload | Caderno | peer | peer's | Caderno ÷ peer (median of per-round ratios) |")
     print("|---|---|---|---|---|")

@@ -53,9 +53,10 @@ func forEachLaneChunk(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
     }
 }
 
-/// A lane pass over `count` elements, split across the worker threads when it is long enough
-/// to pay for the hand-off (parameters of a large layer; not a bias).
+/// A lane pass over `count` elements, split across the worker threads only when it is long
+/// enough (`minimum`) to pay for the hand-off. For a pass that only streams memory the hand-off is
+/// dear: the other core's half of the array has to travel back to the core that reads it next.
 @inline(__always)
-func lanePass(_ count: Int, _ body: (Int, Int) -> Void) {
-    parallelFor(count, minimum: 1 << 15) { range in forEachLaneChunk(range, body) }
+func lanePass(_ count: Int, minimum: Int, _ body: (Int, Int) -> Void) {
+    parallelFor(count, minimum: minimum) { range in forEachLaneChunk(range, body) }
 }
