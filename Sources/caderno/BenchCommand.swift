@@ -64,7 +64,7 @@ struct BenchCommand: ParsableCommand {
                                                    Double(dataset.train.inputs.storedBytes + dataset.test.inputs.storedBytes) / 1e6).utf8))
         let benchmark = Benchmark(dataset: dataset, seed: seed)
         if workload == "gemm" {
-            say(TerminalRenderer().render(gemmTable(benchmark)))
+            say(TerminalRenderer.forStandardOutput().render(gemmTable(benchmark)))
             return
         }
         let chosen = workload == "all" ? Benchmark.everyday.compactMap(Benchmark.workload(named:)) : [Benchmark.workload(named: workload)!]
@@ -72,7 +72,7 @@ struct BenchCommand: ParsableCommand {
             let setup = try benchmark.setup(workload)
             if profile {
                 say("\(workload.name), batch \(setup.batchSize):")
-                say(TerminalRenderer().render(profileTable(LayerProfile.measure(setup))) + "\n")
+                say(TerminalRenderer.forStandardOutput().render(profileTable(LayerProfile.measure(setup))) + "\n")
                 continue
             }
             if !json {
@@ -142,14 +142,14 @@ struct BenchCommand: ParsableCommand {
             if json { say(String(line)) }
             results.append(result)
         }
-        if !json { say("\n" + TerminalRenderer().render(resultTable(results))) }
+        if !json { say("\n" + TerminalRenderer.forStandardOutput().render(resultTable(results))) }
     }
 }
 
 /// `make bench`'s table: one row per workload.
 func resultTable(_ results: [Benchmark.Result]) -> Table {
-    Table(headers: [tr("workload"), tr("epoch s"), tr("training samples/s"), tr("inference samples/s"), tr("useful GFLOP/s"),
-                    tr("GEMM GFLOP/s at its shapes"), tr("efficiency"), tr("peak MB"), tr("test accuracy")],
+    Table(headers: [tr("workload"), tr("epoch s"), tr("train/s"), tr("infer/s"), tr("GFLOP/s"),
+                    tr("GEMM GFLOP/s"), tr("efficiency"), tr("peak MB"), tr("accuracy")],
           rows: results.map { result in
               [result.workload, String(format: "%.3f", result.epochSecondsMedian), String(format: "%.0f", result.samplesPerSecond),
                String(format: "%.0f", result.inferenceSamplesPerSecond), String(format: "%.1f", result.usefulGFLOPs),
@@ -157,7 +157,7 @@ func resultTable(_ results: [Benchmark.Result]) -> Table {
                String(format: "%.0f", result.peakMemoryMB), String(format: "%.2f%%", result.testAccuracy * 100)]
           },
           alignments: [.left] + Array(repeating: .right, count: 8),
-          footer: results.first.map { ["\($0.threads) threads · median epoch of \($0.epochs) · efficiency = useful FLOP/s ÷ GEMM FLOP/s at the workload's own product shapes"] } ?? [])
+          footer: results.first.map { [tr("\($0.threads) threads; the median epoch; train/s and infer/s: images per second; GFLOP/s: useful arithmetic per second; GEMM GFLOP/s: matrix products alone at the workload's own shapes; efficiency: the first over the second; peak MB: the process's peak memory; accuracy: on the test set")] } ?? [])
 }
 
 /// `caderno bench gemm`: GFLOP/s of 2048³ and of every workload's training-step products, on 1 and 2 threads.
