@@ -1,9 +1,11 @@
 #ifndef CADERNO_LANES_H
 #define CADERNO_LANES_H
 
-// Vector kernels the Swift SIMD types do not compile well. Swift's SIMD16<Float>.squareRoot()
-// takes each lane through libm's scalar path, and inside a closure the compiler split SIMD16
-// divisions into 4-lane ones. Here each is one AVX-512 instruction.
+// Adam's update, which the Swift SIMD types do not compile well: SIMD16<Float>.squareRoot()
+// takes each lane through libm's scalar path (sixteen calls, each with its errno check), and
+// inside a closure the compiler split SIMD16 divisions into 4-lane ones. Written here with
+// clang's vector type, each is one AVX-512 instruction. (SGD's update has neither operation
+// and stays in Swift: Lanes.swift.)
 //
 // No contraction into fused multiply-adds: each operation rounds as the scalar rule written in
 // Swift does, so a vectorised step gives the very same numbers (a notebook's recorded outputs

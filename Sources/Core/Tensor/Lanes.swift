@@ -1,18 +1,9 @@
-import CLanes
-
 /// Element-wise passes over contiguous `Float` storage, sixteen lanes at a time: one AVX-512
 /// register (four SSE registers on a baseline x86-64 build). A kernel is written once, for
 /// `Lanes`; the last, shorter chunk is read zero-padded and written back partially, so no scalar
 /// copy of the formula is needed. Lane arithmetic is IEEE per lane, in the order written, so a
 /// vectorised kernel gives bit-for-bit the numbers of the scalar loop it replaced.
 typealias Lanes = SIMD16<Float>
-
-extension SIMD16<Float> {
-    /// The square root of each lane in one instruction (see CLanes).
-    @inline(__always)
-    var laneSquareRoot: Lanes { caderno_lanes_sqrt(self) }
-
-}
 
 @inline(__always)
 func loadLanes(_ p: UnsafePointer<Float>, _ i: Int, _ end: Int) -> Lanes {
