@@ -18,21 +18,15 @@ import Foundation
 public enum Efficiency {
     public static func trainingFLOPs(_ model: Sequential, batch: Int, optimizer: any Optimizer) -> Double {
         let n = Double(batch)
-        var total = 0.0
-        for (index, layer) in model.layers.enumerated() {
-            guard let (macs, outputs) = work(of: layer, at: index, in: model) else { continue }
-            total += n * (2 * macs + outputs)                 // forward
-            total += n * (2 * macs + outputs)                 // weight and bias gradients
-            if index > 0 { total += n * 2 * macs }            // input gradient
+        let products = work(of: model).reduce(0.0) { total, layer in
+            // forward, weight and bias gradients, and the input gradient unless it is the model's first layer
+            total + n * (2 * (2 * layer.macs + layer.outputs) + (layer.index > 0 ? 2 * layer.macs : 0))
         }
-        return total + Double(model.parameterCount) * updateFLOPs(optimizer)
+        return products + Double(model.parameterCount) * updateFLOPs(optimizer)
     }
 
     public static func inferenceFLOPs(_ model: Sequential, batch: Int) -> Double {
-        model.layers.indices.reduce(0.0) { total, index in
-            guard let (macs, outputs) = work(of: model.layers[index], at: index, in: model) else { return total }
-            return total + Double(batch) * (2 * macs + outputs)
-        }
+        work(of: model).reduce(0.0) { $0 + Double(batch) * (2 * $1.macs + $1.outputs) }
     }
 
     static func updateFLOPs(_ optimizer: any Optimizer) -> Double {
@@ -43,21 +37,25 @@ public enum Efficiency {
         }
     }
 
-    /// Multiply-adds per sample and outputs per sample of a layer with weights; nil for the others.
-    private static func work(of layer: any Layer, at index: Int, in model: Sequential) -> (macs: Double, outputs: Double)? {
+    /// Each layer with weights: its place in the model, multiply-adds and outputs per sample.
+    private static func work(of model: Sequential) -> [(index: Int, macs: Double, outputs: Double)] {
         var shape = model.inputShape
-        for earlier in model.layers.prefix(index) { shape = (try? earlier.outputShape(for: shape)) ?? shape }
-        switch layer {
-        case let dense as Dense:
-            return (Double(dense.inputSize * dense.outputSize), Double(dense.outputSize))
-        case let conv as Conv2D:
-            guard let output = try? conv.outputShape(for: shape) else { return nil }
-            let positions = Double(output[1] * output[2])
-            return (positions * Double(conv.filters * conv.inputChannels * conv.kernelSize * conv.kernelSize),
-                    positions * Double(conv.filters))
-        default:
-            return nil
+        var layers: [(index: Int, macs: Double, outputs: Double)] = []
+        for (index, layer) in model.layers.enumerated() {
+            let output = (try? layer.outputShape(for: shape)) ?? shape
+            defer { shape = output }
+            switch layer {
+            case let dense as Dense:
+                layers.append((index, Double(dense.inputSize * dense.outputSize), Double(dense.outputSize)))
+            case let conv as Conv2D:
+                let positions = Double(output[1] * output[2])
+                layers.append((index, positions * Double(conv.filters * conv.inputChannels * conv.kernelSize * conv.kernelSize),
+                               positions * Double(conv.filters)))
+            default:
+                break
+            }
         }
+        return layers
     }
 
     /// The products one training step of `setup` asks for, recorded as it runs one batch.

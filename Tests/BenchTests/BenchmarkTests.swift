@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import Testing
 @testable import Bench
 
@@ -48,6 +49,31 @@ import Testing
         #expect(result.trainingSamples == 100)
         #expect(result.samplesPerSecond > 0 && result.epochSecondsMedian > 0 && result.inferenceSamplesPerSecond > 0)
         #expect((0...1).contains(result.testAccuracy))
+        #expect(result.usefulGFLOPs > 0 && result.gemmGFLOPs > 0 && result.peakMemoryMB > 0)
+        #expect(result.efficiency == result.usefulGFLOPs / result.gemmGFLOPs)
+
+        // The JSON that `bench all` and side_by_side.sh read back.
+        var timed = result
+        timed.loadSeconds = 0.5
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(timed)) as! [String: Any]
+        #expect(Set(json.keys) == ["workload", "epochs", "threads", "epoch_seconds_median", "samples_per_second", "test_accuracy",
+                                   "training_samples", "inference_samples_per_second", "useful_gflops", "gemm_gflops_at_shapes",
+                                   "peak_memory_mb", "efficiency", "load_seconds"])
+        let decoded = try JSONDecoder().decode(Benchmark.Result.self, from: JSONEncoder().encode(timed))
+        #expect(decoded.efficiency == result.efficiency && decoded.loadSeconds == 0.5 && decoded.workload == "mlp16")
+    }
+
+    /// `bench gemm`'s stand-in has the shapes MNIST gives every workload's first step.
+    @Test func theStandInRecordsMNISTsShapes() throws {
+        // 300 images of noise: enough for every workload's batch after its validation split.
+        let random = RandomSource(seed: 3)
+        let noise = LabeledData(inputs: Tensor(shape: [300, 1, 28, 28], scalars: (0..<300 * 784).map { _ in random.nextUnitFloat() }),
+                                labels: (0..<300).map { $0 % 10 }, classCount: 10)
+        let mnistLike = Dataset(name: "mnist", classNames: (0...9).map(String.init), train: noise, test: noise)
+        for workload in Benchmark.workloads {
+            let real = try Benchmark(dataset: mnistLike).setup(workload), standIn = try Benchmark.standIn().setup(workload)
+            #expect(Efficiency.productShapes(real) == Efficiency.productShapes(standIn), "\(workload.name)")
+        }
     }
 }
 

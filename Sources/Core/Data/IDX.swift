@@ -107,32 +107,21 @@ public struct IDXFile: Equatable, Sendable {
               let size = try? file.seekToEnd(), size == UInt64(headerSize + expected) else { return nil }
         do {
             try file.seek(toOffset: UInt64(headerSize))
-            var failure: (any Swift.Error)?
-            let bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
-                var filled = 0
+            let bytes = try [UInt8](unsafeUninitializedCapacity: expected) { buffer, filled in
                 while filled < expected {
-                    let chunk: Int
-                    do { chunk = try Self.readChunk(file, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled...])) }
-                    catch { failure = error; break }
-                    if chunk == 0 { break }
-                    filled += chunk
+                    let count = read(file.fileDescriptor, buffer.baseAddress! + filled, min(expected - filled, 1 << 26))
+                    if count > 0 {
+                        filled += count
+                    } else if count == 0 {
+                        throw CocoaError(.fileReadCorruptFile)   // the file shrank since its size was read
+                    } else if errno != EINTR {
+                        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                    }
                 }
-                if filled < expected { buffer.baseAddress!.advanced(by: filled).initialize(repeating: 0, count: expected - filled) }
-                initialized = expected
-                if filled < expected, failure == nil { failure = CocoaError(.fileReadCorruptFile) }
             }
-            if let failure { throw failure }
             return IDXFile(dimensions: dims, bytes: bytes)
         } catch {
             throw Error(file: path, reason: "cannot be read: \(FileProblem(error))")
-        }
-    }
-
-    private static func readChunk(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = read(file.fileDescriptor, buffer.baseAddress, min(buffer.count, 1 << 26))
-            if count >= 0 { return count }
-            if errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         }
     }
 

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 import Synchronization
 
 /// Matrix products go through BLAS (`cblas_sgemm`): never a triple loop on a hot path.
@@ -66,22 +67,38 @@ public enum BLAS {
     }
 
     /// The products `body` runs, in order, as `gemm` was asked for them (`caderno bench gemm`
-    /// times each workload's own shapes this way). Recording costs one relaxed load per product.
+    /// times each workload's own shapes this way). Only products asked for on this thread count,
+    /// so work elsewhere in the process (another test, say) is not mixed in; one recording runs
+    /// at a time. Outside a recording, a product pays one relaxed load.
     public static func recordShapes(_ body: () -> Void) -> [Shape] {
+        oneRecording.lock()
+        defer { oneRecording.unlock() }
         recorded.withLock { $0 = [] }
-        recording.store(true, ordering: .relaxed)
+        recorder.store(currentThread(), ordering: .releasing)
         body()
-        recording.store(false, ordering: .relaxed)
+        recorder.store(0, ordering: .releasing)
         return recorded.withLock { $0 }
     }
 
-    private static let recording = Atomic<Bool>(false)
+    private static let oneRecording = NSLock()
+    /// The thread whose products are being recorded; 0 when none is.
+    private static let recorder = Atomic<UInt>(0)
     private static let recorded = Mutex<[Shape]>([])
+
+    private static func currentThread() -> UInt {
+        #if canImport(Darwin)
+        UInt(bitPattern: pthread_self())
+        #else
+        UInt(pthread_self())
+        #endif
+    }
+
     /// Records a product about to run (`gemm` does; a caller of `product` that splits work
     /// itself notes each product it runs).
     @inline(__always)
     static func note(_ shape: @autoclosure () -> Shape, times: Int = 1) {
-        if recording.load(ordering: .relaxed) {
+        let thread = recorder.load(ordering: .relaxed)
+        if thread != 0 && thread == currentThread() {
             let shape = shape()
             recorded.withLock { $0 += repeatElement(shape, count: times) }
         }

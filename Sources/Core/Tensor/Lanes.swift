@@ -34,20 +34,12 @@ func storeTail(_ lanes: Lanes, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ end
     withUnsafeBytes(of: lanes) { UnsafeMutableRawPointer(p + i).copyMemory(from: $0.baseAddress!, byteCount: (end - i) * 4) }
 }
 
-/// Calls `body(i, end)` for i = start, start + 16, … < end: the chunks of a lane pass over `range`.
-@inline(__always)
-func forEachLaneChunk(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
-    var i = range.lowerBound
-    while i < range.upperBound {
-        body(i, range.upperBound)
-        i += 16
-    }
-}
-
 /// A lane pass over `count` elements, split across the worker threads only when it is long
 /// enough (`minimum`) to pay for the hand-off. For a pass that only streams memory the hand-off is
 /// dear: the other core's half of the array has to travel back to the core that reads it next.
 @inline(__always)
 func lanePass(_ count: Int, minimum: Int, _ body: (Int, Int) -> Void) {
-    parallelFor(count, minimum: minimum) { range in forEachLaneChunk(range, body) }
+    parallelFor(count, minimum: minimum) { range in
+        for i in stride(from: range.lowerBound, to: range.upperBound, by: 16) { body(i, range.upperBound) }
+    }
 }
