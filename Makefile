@@ -1,5 +1,5 @@
 # make run    — set up, then replay the first teaching notebook on real MNIST
-# make test   — set up, then build and pass the tests (Python interop tests included)
+# make test   — set up, then build and pass the tests (Python interop and Jupyter kernel tests included)
 # make check  — set up, then replay every shipped notebook with --check (release build; minutes)
 # make bench  — set up, then measure training speed (release build)
 # make scale  — set up, then time one MLP epoch on MNIST tiled to 250,000 and 1,000,000 images
@@ -10,13 +10,13 @@
 # data store's own search (./data, ~/.cache/caderno) and download.
 
 SWIFT ?= swift
-PACKAGES := libedit-dev libopenblas-dev zlib1g-dev pkg-config libxml2
+PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev pkg-config libxml2
 SHARED_DATA := $(abspath ../shared/data)
 CADERNO_DATA ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA))
 export CADERNO_DATA
 
 VENV := .build/venv
-PYTHON_PACKAGES := nbformat numpy safetensors
+PYTHON_PACKAGES := nbformat numpy safetensors jupyter_client nbclient pytest
 NOTEBOOKS := $(wildcard notebooks/en/*.nb notebooks/pt/*.nb)
 
 FUZZ_TARGETS := FuzzIDX FuzzSafeTensors FuzzNotebook FuzzCommandLine
@@ -62,6 +62,9 @@ test: deps venv
 	$(SWIFT) build --build-tests
 	@rm -rf .build/test-tmp && mkdir -p .build/test-tmp
 	TMPDIR=$(abspath .build/test-tmp) CADERNO_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test
+	@# The Jupyter kernel, started and spoken to by jupyter_client and nbclient.
+	TMPDIR=$(abspath .build/test-tmp) CADERNO_BINARY=$$($(SWIFT) build --show-bin-path)/caderno \
+	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider --basetemp=.build/kernel-tests Tests/Kernel
 	@# The tests clean up after themselves (SwiftPM's own TemporaryDirectory.* folders and locks aside).
 	@left=$$(ls .build/test-tmp | grep -vE '^TemporaryDirectory\.|\.lock$$' || true); rm -rf .build/test-tmp; \
 	  if [ -n "$$left" ]; then echo "the tests left in the temporary folder: $$left"; exit 1; fi

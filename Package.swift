@@ -8,7 +8,7 @@ import Foundation
 let targetCPU = ProcessInfo.processInfo.environment["CADERNO_TARGET_CPU"] ?? "native"
 let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
 
-// caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine;  caderno → Bench → Core.
+// caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine, CZMQ, Crypto;  caderno → Bench → Core.
 let package = Package(
     name: "Caderno",
     platforms: [.macOS(.v15)],
@@ -19,6 +19,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        // HMAC-SHA256 for the Jupyter kernel's signed messages.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // OpenBLAS on Linux (found through pkg-config), Accelerate on Apple.
@@ -31,6 +33,12 @@ let package = Package(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        // ZeroMQ, the Jupyter kernel's transport. Not through pkg-config: Debian's libzmq.pc adds
+        // Kerberos include flags that SwiftPM refuses (a warning on every build), and zmq.h needs none.
+        .systemLibrary(
+            name: "CZMQ",
+            providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
         ),
         // Vector operations Swift's SIMD types lack (one header, no library).
         .systemLibrary(name: "CLanes"),
@@ -50,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "Notebook",
-            dependencies: ["Core", "CEditLine", .product(name: "Ink", package: "Ink")]
+            dependencies: ["Core", "CEditLine", "CZMQ", .product(name: "Ink", package: "Ink"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // `caderno bench`: the study projects' set-ups, timed. It needs only the library.
         .target(

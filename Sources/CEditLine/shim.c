@@ -22,6 +22,10 @@ void caderno_install_interrupt_handler(void) {
     sigaction(SIGINT, &action, NULL);
 }
 
+void caderno_request_interrupt(void) {
+    interrupted = 1;
+}
+
 int caderno_take_interrupt(void) {
     int was = interrupted;
     interrupted = 0;

@@ -11,7 +11,7 @@ struct Caderno: ParsableCommand {
         abstract: "Study neural networks on MNIST, hands-on: a REPL, teaching notebooks, a fast library.",
         discussion: "With no subcommand, opens the REPL. Type 'help' there for the commands.",
         version: "Caderno \(cadernoVersion)",
-        subcommands: [Repl.self, Run.self, BenchCommand.self],
+        subcommands: [Repl.self, Run.self, KernelCommand.self, BenchCommand.self],
         defaultSubcommand: Repl.self
     )
 

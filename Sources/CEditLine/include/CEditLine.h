@@ -31,4 +31,6 @@ int caderno_history_save(History *list, const char *path);
 void caderno_install_interrupt_handler(void);
 /// Whether Ctrl-C was pressed since the last call; clears the flag.
 int caderno_take_interrupt(void);
+/// Raises the same flag without a signal: the Jupyter kernel's interrupt_request (message mode).
+void caderno_request_interrupt(void);
 #endif

@@ -230,12 +230,9 @@ enum Exporter {
             case .cell(let cell):
                 count += 1
                 let outputs: [[String: Any]] = cell.outputs.map { output in
-                    if case .error(let message) = output {
-                        let lines = message.split(separator: "\n").map(String.init)
-                        return ["output_type": "error", "ename": "CommandError", "evalue": lines.first ?? "", "traceback": lines]
-                    }
-                    var data: [String: Any] = ["text/plain": source(text(of: output).split(separator: "\n", omittingEmptySubsequences: false).map(String.init))]
-                    if let svg = picture(output) { data["image/svg+xml"] = svg }
+                    if case .error(let message) = output { return jupyterError(message).merging(["output_type": "error"]) { $1 } }
+                    var data: [String: Any] = jupyterData(output)
+                    data["text/plain"] = source(text(of: output).split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
                     return ["output_type": "display_data", "data": data, "metadata": [String: Any]()]
                 }
                 cells.append(["cell_type": "code", "id": "cell-\(cells.count + 1)", "execution_count": count, "metadata": [String: Any](),
@@ -249,6 +246,22 @@ enum Exporter {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+extension Exporter {
+    /// What Jupyter shows for an output, by MIME type: its text, and a picture's SVG. The Jupyter
+    /// kernel sends the same, so a notebook it runs has the outputs `export` writes.
+    static func jupyterData(_ output: RunRecord.Output) -> [String: Any] {
+        var data: [String: Any] = ["text/plain": text(of: output)]
+        if let svg = picture(output) { data["image/svg+xml"] = svg }
+        return data
+    }
+
+    /// A command's error as Jupyter's error output: the message, then the line with its caret.
+    static func jupyterError(_ message: String) -> [String: Any] {
+        let lines = message.split(separator: "\n").map(String.init)
+        return ["ename": "CommandError", "evalue": lines.first ?? "", "traceback": lines]
     }
 }
 
