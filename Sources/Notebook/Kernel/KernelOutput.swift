@@ -55,12 +55,13 @@ final class KernelOutput: OutputSink {
         }
     }
 
-    /// A native progress bar with the same words as the terminal's line.
+    /// A native progress bar beside the terminal line's words, in the page's font (narrower than
+    /// monospace, so it stays on one line), figures in even widths so they do not jitter.
     static func html(_ progress: Progress) -> String {
         let eta = progress.secondsLeft.map { tr(" · ETA \(formatDuration($0))") } ?? ""
         let detail = progress.detail.isEmpty ? "" : " · " + progress.detail
-        return "<div style=\"font-family: monospace\"><progress value=\"\(progress.done)\" max=\"\(max(progress.total, 1))\" "
-            + "style=\"width: 16em; vertical-align: middle\"></progress> "
-            + Exporter.escape("\(progress.label) \(progress.done)/\(progress.total)\(detail)\(eta)") + "</div>"
+        return "<div style=\"display: flex; align-items: center; gap: 0.6em; font-variant-numeric: tabular-nums\">"
+            + "<progress value=\"\(progress.done)\" max=\"\(max(progress.total, 1))\" style=\"width: 12em; flex: none\"></progress>"
+            + "<span>" + Exporter.escape("\(progress.label) · \(progress.done)/\(progress.total)\(detail)\(eta)") + "</span></div>"
     }
 }

@@ -76,9 +76,12 @@ extension Kernel {
         }
         let help = RecordingSink()
         try? session.execute("help \(name)", output: help)
-        let text = help.blocks.map { Exporter.text(of: .block($0)) }.joined(separator: "\n")
+        let text = help.blocks.map { Self.tooltipRenderer.render($0) }.joined(separator: "\n")
         return ["status": "ok", "found": true, "data": ["text/plain": text], "metadata": JSONObject()]
     }
+
+    /// Help drawn for a tooltip (JupyterLab's holds about 66 columns): its tables folded to fit, no colour.
+    static let tooltipRenderer = TerminalRenderer(width: 64, color: false, unicode: true, wraps: true)
 
     /// A command is one line, so a cell is complete unless one of its lines is not a command yet.
     func isComplete(_ content: JSONObject) -> JSONObject {
