@@ -148,6 +148,15 @@ def test_an_interrupt_stops_training_and_keeps_kernel_and_model(kernel):
     reply, messages = run(client, "evaluate")
     assert reply["status"] == "ok" and "accuracy" in "\n".join(texts(messages)).lower()
 
+    # The same by message (interrupt_request on the control channel), as a front end may send it.
+    msg_id = client.execute("train epochs=200")
+    while not client.get_iopub_msg(timeout=60)["content"].get("transient", {}).get("display_id"):
+        pass
+    client.control_channel.send(client.session.msg("interrupt_request", {}))
+    assert client.control_channel.get_msg(timeout=10)["content"] == {"status": "ok"}
+    reply = client.get_shell_msg(timeout=60)
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+
 
 def test_a_message_with_a_wrong_signature_is_refused(kernel):
     _, client = kernel
@@ -180,6 +189,8 @@ def test_shutdown_ends_the_process_with_status_zero(jupyter_path, tmp_path):
     client.start_channels()
     try:
         client.wait_for_ready(timeout=30)
+        time.sleep(2.5)   # two of the heartbeat channel's one-second pings, each answered in time
+        assert client.is_alive()   # a client without a manager asks the heartbeat
         client.shutdown()
         assert client.control_channel.get_msg(timeout=10)["content"] == {"status": "ok", "restart": False}
         assert process.wait(timeout=10) == 0
