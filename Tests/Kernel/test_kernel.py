@@ -126,6 +126,15 @@ def test_history_and_comm_info(kernel):
     assert client.get_shell_msg(timeout=10)["content"] == {"status": "ok", "comms": {}}
 
 
+def test_quit_asks_a_terminal_console_to_leave_and_the_kernel_stays(kernel):
+    manager, client = kernel
+    reply, messages = run(client, "quit\nseed 5")
+    assert reply["status"] == "ok" and reply["payload"] == [{"source": "ask_exit", "keepkernel": False}]
+    assert texts(messages)[0].startswith("In a notebook, the kernel stops or starts afresh")
+    assert texts(messages)[1].startswith("Seed 5")
+    assert manager.is_alive()
+
+
 def test_an_interrupt_stops_training_and_keeps_kernel_and_model(kernel):
     manager, client = kernel
     run(client, "load mnist limit=20000 test-limit=500\nnormalize\nbuild mlp 784-64-10\ncompile lr=0.1")

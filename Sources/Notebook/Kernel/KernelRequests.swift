@@ -17,6 +17,7 @@ extension Kernel {
         if !silent { publish("execute_input", ["code": code, "execution_count": executionCount], parent: request.header) }
         _ = caderno_take_interrupt()   // an interrupt sent while the kernel was idle does not stop this cell
         let output = KernelOutput(kernel: self, parent: request.header, silent: silent)
+        var payload: [Any] = []
         for line in code.split(whereSeparator: \.isNewline).map(String.init) where !stopping.load(ordering: .acquiring) {
             do {
                 try session.execute(line, output: output)
@@ -33,12 +34,14 @@ extension Kernel {
             }
             if session.takeClearScreen() { publish("clear_output", ["wait": false], parent: request.header) }
             if session.state.wantsToQuit {
-                // The front end owns the kernel's life: it restarts or shuts it down from its menu.
+                // The front end owns the kernel's life. IPython's `ask_exit` payload ends a terminal
+                // console (and its kernel); a notebook page ignores it, so the note says what to do there.
                 session.state.wantsToQuit = false
-                output.emit(.note(tr("The kernel keeps running: to start again from nothing, restart it (Kernel ▸ Restart Kernel).")))
+                payload = [["source": "ask_exit", "keepkernel": false]]
+                output.emit(.note(tr("In a notebook, the kernel stops or starts afresh from its Kernel menu (Shut Down, Restart).")))
             }
         }
-        return ["status": "ok", "execution_count": executionCount, "user_expressions": JSONObject(), "payload": [Any]()]
+        return ["status": "ok", "execution_count": executionCount, "user_expressions": JSONObject(), "payload": payload]
     }
 
     /// Answers `aborted` to the cells already waiting, and handles anything else that waits.

@@ -949,8 +949,8 @@ extension Portuguese {
         // The Jupyter kernel.
         ("Caderno {} — commands for studying neural networks on MNIST. Type 'help' for the list, Tab to complete, Shift-Tab for a command's help.",
          "Caderno {} — comandos para estudar redes neurais no MNIST. Digite 'help' para ver a lista, Tab para completar, Shift-Tab para a ajuda de um comando."),
-        ("The kernel keeps running: to start again from nothing, restart it (Kernel ▸ Restart Kernel).",
-         "O kernel continua rodando: para recomeçar do zero, reinicie-o (Kernel ▸ Restart Kernel)."),
+        ("In a notebook, the kernel stops or starts afresh from its Kernel menu (Shut Down, Restart).",
+         "Num notebook, o kernel para ou recomeça do zero pelo menu Kernel (Shut Down, Restart)."),
         ("{}: cannot read the connection file",
          "{}: não foi possível ler o arquivo de conexão"),
         ("{}: the connection file has no '{}'",
