@@ -53,11 +53,11 @@ public final class Kernel: @unchecked Sendable {
         caderno_install_interrupt_handler()
         session.interruptRequested = { caderno_take_interrupt() != 0 }
         let heartbeatDone = serveInBackground(heartbeat) { [heartbeat] frames in try? heartbeat.send(frames) }
-        let controlDone = serveInBackground(control) { [self] frames in handle(frames, from: control, channel: "control") }
+        let controlDone = serveInBackground(control) { [self] frames in handle(frames, from: control, channel: .control) }
         publish("status", ["execution_state": "starting"], parent: [:])
         while !stopping.load(ordering: .acquiring) {
             guard ZMQSocket.poll([shell], milliseconds: 100)[0], let frames = try? shell.receive() else { continue }
-            handle(frames, from: shell, channel: "shell")
+            handle(frames, from: shell, channel: .shell)
         }
         heartbeatDone.wait()
         controlDone.wait()
@@ -79,19 +79,21 @@ public final class Kernel: @unchecked Sendable {
 
     // MARK: - Messages
 
-    func handle(_ frames: [Data], from socket: ZMQSocket, channel: String) {
+    enum Channel: String { case shell, control }
+
+    func handle(_ frames: [Data], from socket: ZMQSocket, channel: Channel) {
         let request: WireMessage
         do {
             request = try WireMessage(frames: frames, signer: signer)
         } catch {
-            log("refused a message on \(channel): \(Self.explain(error))")
+            log("refused a message on the \(channel) channel: \(error)")
             return
         }
         publish("status", ["execution_state": "busy"], parent: request.header)
         defer { publish("status", ["execution_state": "idle"], parent: request.header) }
         let type = request.type
         // The control thread answers only what must be heard during a cell; the rest is the shell's.
-        if channel == "control" && !["shutdown_request", "interrupt_request", "kernel_info_request"].contains(type) {
+        if channel == .control && !["shutdown_request", "interrupt_request", "kernel_info_request"].contains(type) {
             log("ignored \(type) on control")
             return
         }
@@ -114,16 +116,6 @@ public final class Kernel: @unchecked Sendable {
             stopping.store(true, ordering: .releasing)
         default:
             log("ignored a message of unknown type '\(type)'")
-        }
-    }
-
-    static func explain(_ error: any Error) -> String {
-        switch error as? WireMessage.Problem {
-        case .badSignature: "its signature is wrong"
-        case .noDelimiter: "no <IDS|MSG> delimiter"
-        case .tooFewFrames: "too few frames"
-        case .notJSON: "a part is not a JSON object"
-        case nil: "\(error)"
         }
     }
 

@@ -48,7 +48,7 @@ extension Kernel {
     private func abortQueuedCells() {
         while ZMQSocket.poll([shell], milliseconds: 0)[0], let frames = try? shell.receive() {
             guard let request = try? WireMessage(frames: frames, signer: signer), request.type == "execute_request" else {
-                handle(frames, from: shell, channel: "shell")
+                handle(frames, from: shell, channel: .shell)
                 continue
             }
             publish("status", ["execution_state": "busy"], parent: request.header)

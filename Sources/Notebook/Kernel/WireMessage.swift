@@ -22,8 +22,17 @@ struct WireMessage {
 
     static let delimiter = Data("<IDS|MSG>".utf8)
 
-    enum Problem: Error, Equatable {
+    enum Problem: Error, Equatable, CustomStringConvertible {
         case noDelimiter, tooFewFrames, badSignature, notJSON
+
+        var description: String {
+            switch self {
+            case .noDelimiter: "no <IDS|MSG> delimiter"
+            case .tooFewFrames: "too few frames"
+            case .badSignature: "its signature is wrong"
+            case .notJSON: "a part is not a JSON object"
+            }
+        }
     }
 
     /// Reads `frames`, checking the signature with `signer`.
