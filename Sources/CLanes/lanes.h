@@ -1,16 +1,20 @@
 #ifndef CADERNO_LANES_H
 #define CADERNO_LANES_H
 
-// Adam's update, which the Swift SIMD types do not compile well: SIMD16<Float>.squareRoot()
+// The optimizers' updates, which the Swift SIMD types do not compile well: SIMD16<Float>.squareRoot()
 // takes each lane through libm's scalar path (sixteen calls, each with its errno check), and
-// inside a closure the compiler split SIMD16 divisions into 4-lane ones. Written here with
-// clang's vector type, each is one AVX-512 instruction. (SGD's update has neither operation
-// and stays in Swift: Lanes.swift.)
+// inside a closure the compiler split SIMD16 operations into 4-lane ones and kept the constants
+// on the stack (SGD's pass, with the gradient reset added, took twice as long as this one).
+// Written here with clang's vector type, each operation is one AVX-512 instruction.
 //
 // No contraction into fused multiply-adds: each operation rounds as the scalar rule written in
 // Swift does, so a vectorised step gives the very same numbers (a notebook's recorded outputs
 // must not move).
 #pragma clang fp contract(off)
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 typedef float caderno_lanes __attribute__((ext_vector_type(16)));
 typedef float caderno_lanes_unaligned __attribute__((ext_vector_type(16), aligned(4)));
@@ -27,12 +31,15 @@ typedef struct {
     float correction1, correction2, epsilon, decay;
 } caderno_adam_constants;
 
-static inline void caderno_adam_update(float *theta, const float *gradient, float *m, float *v,
+/// The gradient is set back to zero as it is read, for the next backward pass to accumulate into:
+/// a store to a line the pass holds already, where a separate reset reads every line again.
+static inline void caderno_adam_update(float *theta, float *gradient, float *m, float *v,
                                        long start, long end, caderno_adam_constants k) {
     long i = start;
     for (; i + 16 <= end; i += 16) {
         caderno_lanes t = *(const caderno_lanes_unaligned *)(theta + i);
         caderno_lanes g = *(const caderno_lanes_unaligned *)(gradient + i) + k.decay * t;
+        *(caderno_lanes_unaligned *)(gradient + i) = (caderno_lanes)0;
         caderno_lanes first = k.beta1 * *(const caderno_lanes_unaligned *)(m + i) + k.one_minus_beta1 * g;
         caderno_lanes second = k.beta2 * *(const caderno_lanes_unaligned *)(v + i) + k.one_minus_beta2 * g * g;
         *(caderno_lanes_unaligned *)(m + i) = first;
@@ -42,10 +49,66 @@ static inline void caderno_adam_update(float *theta, const float *gradient, floa
     }
     for (; i < end; i++) {
         float g = gradient[i] + k.decay * theta[i];
+        gradient[i] = 0;
         m[i] = k.beta1 * m[i] + k.one_minus_beta1 * g;
         v[i] = k.beta2 * v[i] + k.one_minus_beta2 * g * g;
         theta[i] -= k.learning_rate * (m[i] / k.correction1) / (__builtin_elementwise_sqrt(v[i] / k.correction2) + k.epsilon);
     }
+}
+
+/// SGD's update of elements [start, end) (see Optimizer.swift for the rule); `buffer` is NULL
+/// without momentum. The gradient is set back to zero as it is read, as in Adam's.
+///     g = ∇ + decay·θ;  b = first ? g : μb + g;  g = nesterov ? g + μb : b;  θ = θ − lr·g
+typedef struct {
+    float learning_rate, decay, momentum;
+    int nesterov, first;
+} caderno_sgd_constants;
+
+static inline void caderno_sgd_update(float *theta, float *gradient, float *buffer,
+                                      long start, long end, caderno_sgd_constants k) {
+    long i = start;
+    for (; i + 16 <= end; i += 16) {
+        caderno_lanes t = *(const caderno_lanes_unaligned *)(theta + i);
+        caderno_lanes g = *(const caderno_lanes_unaligned *)(gradient + i) + k.decay * t;
+        *(caderno_lanes_unaligned *)(gradient + i) = (caderno_lanes)0;
+        if (buffer) {
+            caderno_lanes b = k.first ? g : k.momentum * *(const caderno_lanes_unaligned *)(buffer + i) + g;
+            *(caderno_lanes_unaligned *)(buffer + i) = b;
+            g = k.nesterov ? g + k.momentum * b : b;
+        }
+        *(caderno_lanes_unaligned *)(theta + i) = t - k.learning_rate * g;
+    }
+    for (; i < end; i++) {
+        float g = gradient[i] + k.decay * theta[i];
+        gradient[i] = 0;
+        if (buffer) {
+            float b = k.first ? g : k.momentum * buffer[i] + g;
+            buffer[i] = b;
+            g = k.nesterov ? g + k.momentum * b : b;
+        }
+        theta[i] -= k.learning_rate * g;
+    }
+}
+
+/// out[i] = table[bytes[i]] for i in [0, count): images kept as bytes, turned into floats through
+/// their 256-entry table (scaled or standardized) as a batch is gathered. Sixteen lookups at a
+/// time with AVX-512's gather where the build has it; the same values either way.
+static inline void caderno_lookup_bytes(const unsigned char *bytes, const float *table, float *out, long count) {
+    long i = 0;
+#if defined(__x86_64__) && defined(__AVX512F__)
+    for (; i + 16 <= count; i += 16) {
+        __m512i index = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + i)));
+        _mm512_storeu_ps(out + i, _mm512_i32gather_ps(index, table, 4));
+    }
+#endif
+    for (; i < count; i++) out[i] = table[bytes[i]];
+}
+
+/// A hint to bring [start, start + bytes) into the caches ahead of use; it changes no result.
+/// The next batch's images, scattered over a 47 MB set, are asked for while this batch trains.
+static inline void caderno_prefetch(const void *start, long bytes) {
+    const char *bytes_start = (const char *)start;
+    for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch(bytes_start + offset, 0, 2);
 }
 
 #endif

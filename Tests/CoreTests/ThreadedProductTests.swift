@@ -1,4 +1,5 @@
 @testable import Core
+import Foundation
 import Testing
 
 /// The product split across threads (by rows or by columns) equals the single-threaded one and a
@@ -50,5 +51,34 @@ import Testing
             #expect(worst <= 1e-5 * Double(k), "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB)")
             #expect(worstReference <= 1e-5 * Double(k), "\(m)×\(n)×\(k) against the triple loop")
         }
+    }
+}
+
+/// The pool's chunks are claimed: every chunk of every job runs exactly once, whichever thread
+/// gets it — also when a chunk is slow and the other threads run out of their own.
+@Suite struct WorkerPoolTests {
+    @Test func everyChunkRunsExactlyOnce() {
+        let parts = min(WorkerPool.shared.helpers + 1, WorkerPool.maximumChunks)
+        for job in 0..<2_000 {
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: parts)
+            counts.initialize(repeating: 0, count: parts)
+            defer { counts.deallocate() }
+            WorkerPool.shared.run(parts) { chunk in
+                // Now and then one chunk dawdles, so the others' threads finish first and look for more.
+                if job % 97 == chunk { usleep(200) }
+                counts[chunk] += 1
+            }
+            #expect((0..<parts).allSatisfy { counts[$0] == 1 }, "job \(job)")
+        }
+    }
+
+    @Test func aJobStartedInsideAChunkRunsInline() {
+        var inner = [Int](repeating: 0, count: 4)
+        inner.withUnsafeMutableBufferPointer { inner in
+            WorkerPool.shared.run(2) { chunk in
+                if chunk == 0 { WorkerPool.shared.run(4) { inner[$0] += 1 } }
+            }
+        }
+        #expect(inner == [1, 1, 1, 1])
     }
 }

@@ -70,6 +70,23 @@ let mnistDirectory = DataStore().locate(.mnist)
         #expect(first.1 != other.1)
     }
 
+    /// Each step zeroes the gradients it used, and training resets them once before it starts:
+    /// gradients left by an earlier backward pass (a `trace`) must not leak into the first step.
+    @Test func staleGradientsDoNotLeakIntoTraining() throws {
+        func weights(stale: Bool) throws -> [Float] {
+            let trainer = try trainer(seed: 5)
+            if stale {
+                for parameter in trainer.model.parameters {
+                    parameter.gradient = Tensor(shape: parameter.value.shape, scalars: [Float](repeating: 3, count: parameter.count))
+                }
+            }
+            _ = try trainer.fit(Self.blobs(64, seed: 2), epochs: 2, batchSize: 8)
+            #expect(trainer.model.parameters.allSatisfy { $0.gradient.scalars.allSatisfy { $0 == 0 } })
+            return trainer.model.parameters.flatMap(\.value.scalars)
+        }
+        #expect(try weights(stale: true) == weights(stale: false))
+    }
+
     @Test func divergenceNamesEpochAndBatch() throws {
         let trainer = try trainer(seed: 3, learningRate: 1e12, dropout: 0)
         #expect {

@@ -41,6 +41,7 @@ import Testing
                 }
             }
             #expect(updated.map(\.value.scalars) == expected, "step \(step)")
+            #expect(updated.allSatisfy { $0.gradient.scalars.allSatisfy { $0 == 0 } }, "the step leaves the gradients zero")
         }
         #expect(adam.state.buffers(for: updated[0]) == [m[0], v[0]])
     }
@@ -66,6 +67,7 @@ import Testing
                 }
             }
             #expect(updated.map(\.value.scalars) == expected, "step \(step)")
+            #expect(updated.allSatisfy { $0.gradient.scalars.allSatisfy { $0 == 0 } }, "the step leaves the gradients zero")
         }
     }
 }

@@ -1,3 +1,5 @@
+import CLanes
+
 /// The inputs of a data set: N samples of one shape, in one of two stores.
 ///
 /// - Images read from IDX files stay the bytes they were stored as (MNIST's 60,000 training
@@ -92,8 +94,7 @@ public struct Samples: Sendable {
                         // A lookup per value: split across the threads for a large batch.
                         parallelFor(rows.count, minimum: max(2, (1 << 15) / max(width, 1))) { chunk in
                             for destination in chunk {
-                                let (from, to) = (source + rows[destination] * width, target + destination * width)
-                                for j in 0..<width { to[j] = table[Int(from[j])] }
+                                caderno_lookup_bytes(source + rows[destination] * width, table, target + destination * width, width)
                             }
                         }
                     }
@@ -101,6 +102,27 @@ public struct Samples: Sendable {
             }
         }
         return result
+    }
+
+    /// Asks the caches for the samples at `indices` ahead of `gatherRows` (a hint: nothing changes).
+    /// A shuffled batch's rows lie scattered over the whole set, so gathering them otherwise waits
+    /// on memory for every row.
+    public func prefetchRows(_ indices: some Collection<Int>) {
+        let width = featuresPerSample
+        switch store {
+        case .floats(let values):
+            values.withUnsafeBufferPointer { source in
+                for index in indices where index >= 0 && index < batchSize {
+                    caderno_prefetch(source.baseAddress! + storedRow(index) * width, width * MemoryLayout<Float>.size)
+                }
+            }
+        case .bytes(let bytes, _):
+            bytes.withUnsafeBufferPointer { source in
+                for index in indices where index >= 0 && index < batchSize {
+                    caderno_prefetch(source.baseAddress! + storedRow(index) * width, width)
+                }
+            }
+        }
     }
 
     /// One sample's values.

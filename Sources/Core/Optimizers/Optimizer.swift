@@ -6,6 +6,8 @@ import Foundation
 public protocol Optimizer: AnyObject {
     var name: String { get }
     var learningRate: Float { get set }
+    /// Updates each parameter from its gradient and sets the gradient back to zero, ready for the
+    /// next backward pass to accumulate into (the reset rides on the pass that reads it anyway).
     func step(_ parameters: [Parameter])
     /// Everything the optimizer has accumulated (momentum, moments, step count), as a value:
     /// saving it and setting it back undoes the steps in between.
@@ -59,36 +61,29 @@ public final class SGD: Optimizer {
 
     public func step(_ parameters: [Parameter]) {
         for parameter in parameters {
-            let decay = parameter.decays ? weightDecay : 0
-            let (lr, mu) = (learningRate, momentum)
             let key = ObjectIdentifier(parameter)
-            let first = state.slots[key] == nil
-            // Taken out of the dictionary while it is updated, so the array is not copied.
-            var buffer = state.slots.removeValue(forKey: key)?[0] ?? (mu == 0 ? [] : [Float](repeating: 0, count: parameter.count))
             let count = parameter.count
-            parameter.gradient.scalars.withUnsafeBufferPointer { grad in
-                parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
-                    let (grad, theta) = (grad.baseAddress!, theta.baseAddress!)
-                    if mu == 0 {
-                        lanePass(count, minimum: SGD.splitAbove) { i, end in
-                            let t = loadLanes(theta, i, end)
-                            storeLanes(t - lr * (loadLanes(grad, i, end) + decay * t), theta, i, end)
-                        }
-                        return
-                    }
-                    buffer.withUnsafeMutableBufferPointer { b in
-                        let b = b.baseAddress!
-                        lanePass(count, minimum: SGD.splitAbove) { i, end in
-                            let t = loadLanes(theta, i, end)
-                            let g = loadLanes(grad, i, end) + decay * t
-                            let momentum = first ? g : mu * loadLanes(b, i, end) + g
-                            storeLanes(momentum, b, i, end)
-                            storeLanes(t - lr * (nesterov ? g + mu * momentum : momentum), theta, i, end)
+            let first = state.slots[key] == nil
+            if momentum != 0 && first { state.slots[key] = [[Float](repeating: 0, count: count)] }
+            let constants = caderno_sgd_constants(learning_rate: learningRate, decay: parameter.decays ? weightDecay : 0,
+                                                  momentum: momentum, nesterov: nesterov ? 1 : 0, first: first ? 1 : 0)
+            // One pass reads θ, ∇ (and b) once and writes θ, ∇ = 0 (and b) once (CLanes).
+            func update(_ buffer: UnsafeMutablePointer<Float>?) {
+                parameter.gradient.scalars.withUnsafeMutableBufferPointer { grad in
+                    parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
+                        let (grad, theta) = (grad.baseAddress!, theta.baseAddress!)
+                        parallelFor(count, minimum: SGD.splitAbove) { range in
+                            caderno_sgd_update(theta, grad, buffer, range.lowerBound, range.upperBound, constants)
                         }
                     }
                 }
             }
-            if mu != 0 { state.slots[key] = [buffer] }
+            if momentum == 0 {
+                update(nil)
+            } else {
+                // The buffer is updated where it lies in the dictionary: no removal, no new array.
+                state.slots[key]![0].withUnsafeMutableBufferPointer { update($0.baseAddress!) }
+            }
         }
         state.steps += 1
     }
@@ -128,30 +123,29 @@ public final class Adam: Optimizer {
         for parameter in parameters {
             let decay = parameter.decays ? weightDecay : 0
             let key = ObjectIdentifier(parameter)
-            var slots = state.slots.removeValue(forKey: key)
-                ?? [[Float](repeating: 0, count: parameter.count), [Float](repeating: 0, count: parameter.count)]
-            var (m, v) = (slots[0], slots[1])
-            slots = []   // m and v are now the only references: updated in place
             let count = parameter.count
-            parameter.gradient.scalars.withUnsafeBufferPointer { grad in
-                parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
-                    m.withUnsafeMutableBufferPointer { m in
-                        v.withUnsafeMutableBufferPointer { v in
-                            let (grad, theta, m, v) = (grad.baseAddress!, theta.baseAddress!, m.baseAddress!, v.baseAddress!)
-                            let constants = caderno_adam_constants(
-                                learning_rate: lr, beta1: b1, beta2: b2, one_minus_beta1: oneMinusB1, one_minus_beta2: oneMinusB2,
-                                correction1: correction1, correction2: correction2, epsilon: eps, decay: decay)
-                            // One pass reads θ, ∇, m, v once and writes θ, m, v once (CLanes).
-                            // Two divisions and a square root per value: worth splitting from 32,768 values
-                            // (mlp-adam: 0.42 s per epoch on one thread's update, 0.34 s on two).
-                            parallelFor(count, minimum: 1 << 15) { range in
-                                caderno_adam_update(theta, grad, m, v, range.lowerBound, range.upperBound, constants)
+            if state.slots[key] == nil { state.slots[key] = [[Float](repeating: 0, count: count), [Float](repeating: 0, count: count)] }
+            // The moments are updated where they lie in the dictionary: no removal, no new array.
+            state.slots[key]!.withUnsafeMutableBufferPointer { moments in
+                parameter.gradient.scalars.withUnsafeMutableBufferPointer { grad in
+                    parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
+                        moments[0].withUnsafeMutableBufferPointer { m in
+                            moments[1].withUnsafeMutableBufferPointer { v in
+                                let (grad, theta, m, v) = (grad.baseAddress!, theta.baseAddress!, m.baseAddress!, v.baseAddress!)
+                                let constants = caderno_adam_constants(
+                                    learning_rate: lr, beta1: b1, beta2: b2, one_minus_beta1: oneMinusB1, one_minus_beta2: oneMinusB2,
+                                    correction1: correction1, correction2: correction2, epsilon: eps, decay: decay)
+                                // One pass reads θ, ∇, m, v once and writes θ, m, v and ∇ = 0 once (CLanes).
+                                // Two divisions and a square root per value: worth splitting from 32,768 values
+                                // (mlp-adam: 0.42 s per epoch on one thread's update, 0.34 s on two).
+                                parallelFor(count, minimum: 1 << 15) { range in
+                                    caderno_adam_update(theta, grad, m, v, range.lowerBound, range.upperBound, constants)
+                                }
                             }
                         }
                     }
                 }
             }
-            state.slots[key] = [m, v]
         }
     }
 }

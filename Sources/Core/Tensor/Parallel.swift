@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Splits 0..<count into `parts` contiguous chunks and runs `body` on each at once: the calling
-/// thread takes the first, the pool's helpers the rest. For matrix products split by rows or
+/// Splits 0..<count into `parts` contiguous chunks and runs `body` on each at once, on the
+/// calling thread and the pool's helpers. For matrix products split by rows or
 /// columns, and the element-wise work between them (im2col, transposes, pooling), which would
 /// otherwise run on one core. Chunks must write disjoint memory.
 ///
@@ -10,7 +10,7 @@ import Synchronization
 /// busy — from another thread, or from inside a chunk — so callers never wait on one another.
 @inline(__always)
 func parallelFor(_ count: Int, minimum: Int = 2, parts: Int = BLAS.threads, _ body: (Range<Int>) -> Void) {
-    let chunks = min(parts, count, WorkerPool.shared.helpers + 1)
+    let chunks = min(parts, count, WorkerPool.shared.helpers + 1, WorkerPool.maximumChunks)
     guard chunks > 1, count >= minimum else {
         body(0..<count)
         return
@@ -28,19 +28,29 @@ public enum Parallel {
 /// next one — a training step runs dozens — starts within a microsecond instead of waiting for
 /// the kernel to wake it; then it sleeps. It is the process's only pool of compute threads (BLAS
 /// runs single-threaded inside it), so its spinning never takes a core from other work of ours.
+///
+/// Chunks are claimed, not just handed out: each thread claims its own first (the caller chunk 0,
+/// helper h chunk h, so the same rows stay in the same core's cache from one product to the
+/// next), then any left unclaimed. A helper that is late — asleep, or descheduled on a loaded
+/// machine — costs little: after a short wait the caller runs its chunk. Which thread runs a
+/// chunk never changes what it computes.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(helpers: Parallel.cores - 1)
 
     let helpers: Int
-    /// Bumped to publish a job; helpers compare it with the last one they ran.
-    private let generation = Atomic<Int>(0)
-    /// Helpers that have not yet finished (or, without a chunk, acknowledged) the current job.
-    private let pending = Atomic<Int>(0)
+    /// The current job in one word — its generation (bits 40…62), its number of chunks (32…39)
+    /// and which chunks are claimed (one bit each, 0…31) — so a thread claims only chunks of the
+    /// job it saw.
+    private let claims = Atomic<Int>(0)
+    static let maximumChunks = 32
+    /// Chunks of the current job finished.
+    private let finished = Atomic<Int>(0)
     /// Taken by the thread that runs a job, so jobs never overlap.
     private let busy = Atomic<Bool>(false)
-    /// The current job and its number of chunks; written only while `busy`, before `generation` is bumped.
+    /// The current job; written only while `busy`, before `claims` publishes it, and read only
+    /// by a thread holding one of its chunks (so never after the job returns).
     private var job: ((Int) -> Void)?
-    private var chunks = 0
+    private var generation = 0
     private let wake = NSCondition()
     private var sleeping = 0
 
@@ -56,25 +66,57 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(0)` … `body(parts − 1)` at once, `body(0)` on this thread; returns when all are done.
+    /// Runs `body(0)` … `body(parts − 1)` at once, on this thread and the helpers; returns when all are done.
     func run(_ parts: Int, _ body: (Int) -> Void) {
-        guard parts > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+        guard parts > 1, parts <= Self.maximumChunks, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             for part in 0..<parts { body(part) }
             return
         }
         withoutActuallyEscaping(body) { body in
             job = body
-            chunks = parts
-            pending.store(helpers, ordering: .relaxed)   // every helper acknowledges, chunk or not
-            generation.add(1, ordering: .releasing)
+            finished.store(0, ordering: .relaxed)
+            generation = (generation + 1) & 0x7F_FFFF
+            claims.store(generation << 40 | parts << 32, ordering: .releasing)
             wake.lock()
             if sleeping > 0 { wake.broadcast() }
             wake.unlock()
-            body(0)
-            while pending.load(ordering: .acquiring) > 0 {}
+            work(on: generation, own: 0, othersToo: false, body)
+            // The helpers' chunks: a chunk still unclaimed after a while (its helper asleep, or
+            // descheduled) is run here. Not at once: a helper a few hundred nanoseconds late
+            // would otherwise lose its chunk, and its rows would move to this core's cache.
+            var waited = 0
+            while finished.load(ordering: .acquiring) < parts {
+                waited += 1
+                if waited == Self.patience { work(on: generation, own: 0, body) }
+            }
             job = nil
         }
         busy.store(false, ordering: .releasing)
+    }
+
+    /// Polls of a waiting caller (some 10–20 µs) before it takes chunks no helper has claimed.
+    private static let patience = 1 << 13
+
+    /// Claims and runs chunks of job `generation` — chunk `own` first, then (`othersToo`) any
+    /// left — until none is left.
+    private func work(on generation: Int, own: Int, othersToo: Bool = true, _ body: (Int) -> Void) {
+        var current = claims.load(ordering: .acquiring)
+        while current >> 40 == generation {
+            let count = (current >> 32) & 0xFF
+            let free = ~current & (1 << count - 1)
+            if free == 0 { return }
+            let ownIsFree = own < count && free & 1 << own != 0
+            if !ownIsFree && !othersToo { return }
+            let chunk = ownIsFree ? own : free.trailingZeroBitCount
+            let (claimed, seen) = claims.compareExchange(expected: current, desired: current | 1 << chunk, ordering: .acquiringAndReleasing)
+            if claimed {
+                body(chunk)
+                finished.add(1, ordering: .releasing)
+                current |= 1 << chunk
+            } else {
+                current = seen
+            }
+        }
     }
 
     private func serve(helper: Int) {
@@ -82,19 +124,19 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             let started = DispatchTime.now().uptimeNanoseconds
             var spins = 0
-            while generation.load(ordering: .acquiring) == seen {
+            while claims.load(ordering: .acquiring) >> 40 == seen {
                 spins += 1
                 if spins & 1023 == 0 && DispatchTime.now().uptimeNanoseconds - started > Self.spinNanoseconds {
                     wake.lock()
                     sleeping += 1
-                    while generation.load(ordering: .acquiring) == seen { wake.wait() }
+                    while claims.load(ordering: .acquiring) >> 40 == seen { wake.wait() }
                     sleeping -= 1
                     wake.unlock()
                 }
             }
-            seen = generation.load(ordering: .acquiring)
-            if helper < chunks, let job { job(helper) }
-            pending.subtract(1, ordering: .releasing)
+            seen = claims.load(ordering: .acquiring) >> 40
+            // A claimed chunk keeps the job alive until it is finished, so `job` is still this one's.
+            work(on: seen, own: helper) { chunk in job!(chunk) }
         }
     }
 }

@@ -140,6 +140,9 @@ public final class Trainer {
         let batches = (data.count + batchSize - 1) / batchSize
         let (layerCount, trainingLoss) = model.trainingPath(for: loss)
         var history: [EpochRecord] = []
+        // Backward passes accumulate into the gradients and each step zeroes them after use, so
+        // they are reset once here (a `trace` may have left some behind).
+        model.zeroGradients()
 
         for epoch in 1...max(epochs, 1) {
             let started = DispatchTime.now()
@@ -159,13 +162,14 @@ public final class Trainer {
                 }
                 let rows = order[batch * batchSize ..< min((batch + 1) * batchSize, data.count)]
                 var inputs = data.inputs.gatherRows(rows)
+                // The next batch's images are fetched from memory while this one trains.
+                data.inputs.prefetchRows(order[min((batch + 1) * batchSize, data.count) ..< min((batch + 2) * batchSize, data.count)])
                 if let augmentation, let augmentationRandom { augmentation.apply(to: &inputs, random: augmentationRandom) }
                 let output = model.forward(inputs, training: true, layerCount: layerCount)
                 let (batchLoss, gradient) = trainingLoss.lossAndGradient(output, data.targets(rows))
                 guard batchLoss.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batch + 1, loss: batchLoss) }
-                model.zeroGradients()
                 model.backward(gradient, layerCount: layerCount)
-                optimizer.step(model.parameters)
+                optimizer.step(model.parameters)   // and zeroes the gradients for the next batch
 
                 lossSum += Double(batchLoss) * Double(rows.count)
                 correct += zip(output.argmaxPerRow(), rows).filter { $0 == data.labels[$1] }.count
