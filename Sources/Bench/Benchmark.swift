@@ -129,23 +129,23 @@ public struct Benchmark {
                                      batchSize: setup.batchSize) { event in
             if case .epochEnded(let record) = event { onEpoch(record) }
         }
-        let seconds = median(result.history.map(\.seconds))
+        let epochSeconds = median(result.history.map(\.seconds))
         // One pass over the test set takes well under a second: the median of three is steadier.
         var passes: [Double] = []
         let test = trainer.evaluate(dataset.test)
         for _ in 0..<3 {
             let started = DispatchTime.now()
             _ = trainer.evaluate(dataset.test)
-            passes.append(elapsed(since: started))
+            passes.append(seconds(since: started))
         }
         let inferenceSeconds = median(passes)
-        let samplesPerSecond = Double(setup.train.count) / seconds
+        let samplesPerSecond = Double(setup.train.count) / epochSeconds
         let flopsPerSample = Efficiency.trainingFLOPs(trainer.model, batch: setup.batchSize, optimizer: trainer.optimizer)
             / Double(setup.batchSize)
         let peak = peakMemoryMB()   // before the products below allocate their buffers
         let gemm = Efficiency.gemmThroughput(Efficiency.productShapes(setup))
         let useful = flopsPerSample * samplesPerSecond / 1e9
-        return Result(workload: setup.workload.name, epochs: epochs, epochSecondsMedian: seconds,
+        return Result(workload: setup.workload.name, epochs: epochs, epochSecondsMedian: epochSeconds,
                       samplesPerSecond: samplesPerSecond, testAccuracy: test.accuracy,
                       threads: BLAS.threads, trainingSamples: setup.train.count,
                       inferenceSamplesPerSecond: Double(dataset.test.count) / inferenceSeconds,

@@ -89,7 +89,7 @@ public enum Efficiency {
                     }
                 }
             }
-            let seconds = elapsed(since: started)
+            let seconds = seconds(since: started)
             passes.append(seconds)
             spent += seconds
             if passes.count >= 200 { break }

@@ -27,7 +27,7 @@ public struct LayerProfile {
         func time(_ total: inout Double, _ round: Int, _ body: () -> Void) {
             let started = DispatchTime.now()
             body()
-            if round > 0 { total += elapsed(since: started) }
+            if round > 0 { total += seconds(since: started) }
         }
         for round in 0...batches {
             var x = batch
@@ -50,6 +50,3 @@ public struct LayerProfile {
     }
 }
 
-func elapsed(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}

@@ -62,7 +62,7 @@ struct BenchCommand: ParsableCommand {
         }
         let loading = DispatchTime.now()
         let dataset = try loadMNIST()
-        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loading.uptimeNanoseconds) / 1e9
+        let loadSeconds = seconds(since: loading)
         FileHandle.standardError.write(Data(String(format: "loaded %d training and %d test images in %.2f s (%.0f MB as bytes)\n",
                                                    dataset.train.count, dataset.test.count, loadSeconds,
                                                    Double(dataset.train.inputs.storedBytes + dataset.test.inputs.storedBytes) / 1e6).utf8))

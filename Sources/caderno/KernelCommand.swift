@@ -46,22 +46,22 @@ struct KernelCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the Caderno kernel spec where Jupyter finds it.")
-        @OptionGroup var place: Place
+        @OptionGroup var location: Place
 
         func run() throws {
             let binary = Bundle.main.executableURL?.resolvingSymlinksInPath().path ?? CommandLine.arguments[0]
-            let folder = try KernelSpec.install(place.place, binary: binary)
+            let folder = try KernelSpec.install(location.place, binary: binary)
             say(tr("Installed the Caderno kernel in \(folder). Open JupyterLab (or VS Code) and pick “Caderno”."))
         }
     }
 
     struct Uninstall: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove the Caderno kernel spec.")
-        @OptionGroup var place: Place
+        @OptionGroup var location: Place
 
         func run() throws {
-            let folder = KernelSpec.folder(place.place)
-            guard try KernelSpec.uninstall(place.place) != nil else {
+            let folder = KernelSpec.folder(location.place)
+            guard try KernelSpec.uninstall(location.place) != nil else {
                 throw ValidationError(tr("there is no Caderno kernel spec in \(folder)"))
             }
             say(tr("Removed \(folder)."))

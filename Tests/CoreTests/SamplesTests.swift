@@ -16,6 +16,27 @@ import Testing
         #expect(asBytes.storedBytes == 30 && asFloats.storedBytes == 120)
     }
 
+    /// Rows long enough for the sixteen-at-a-time lookup (35 values: two vectors and a tail), every
+    /// byte value present, through a table that is not the identity.
+    @Test func wideRowsLookUpEveryValue() {
+        let bytes: [UInt8] = (0..<280).map { (index: Int) -> UInt8 in UInt8((index * 101 + 7) % 256) }
+        let f: (Float) -> Float = { ($0 / 255 - 0.1307) / 0.3081 }
+        let samples = Samples(bytes: bytes, shape: [8, 1, 5, 7]).mapValues(f)
+        let rows = [7, 0, 3, 3]
+        let expected: [Float] = rows.flatMap { (row: Int) -> [Float] in bytes[row * 35 ..< (row + 1) * 35].map { f(Float($0)) } }
+        #expect(samples.gatherRows(rows).scalars == expected)
+    }
+
+    /// Prefetching is a hint: rows out of range are skipped, and nothing the samples hold changes.
+    @Test func prefetchingChangesNothing() {
+        for samples in [asBytes, asFloats, asBytes.rows([3, 1]), Samples(bytes: [], shape: [0, 1, 2, 3])] {
+            let before = samples.tensor
+            samples.prefetchRows([0, 1, -1, 99])
+            samples.prefetchRows([Int]())
+            #expect(samples.tensor == before)
+        }
+    }
+
     /// A transform maps the 256-entry table: the same numbers as mapping every value, bit for bit.
     @Test func transformsMapTheTable() {
         let f: (Float) -> Float = { ($0 / 255 - 0.1307) / 0.3081 }

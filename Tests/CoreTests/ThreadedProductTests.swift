@@ -72,6 +72,22 @@ import Testing
         }
     }
 
+    /// A helper asleep when a job comes (it sleeps after 2 ms without one) takes tens of
+    /// microseconds to wake: by then the caller has run the helper's chunk itself. A pool of its
+    /// own, so no other test's job makes this one run inline.
+    @Test func aLateHelpersChunkIsRunByTheCaller() {
+        let pool = WorkerPool(helpers: 1)
+        let caller = pthread_self()
+        var stolen = 0
+        for _ in 0..<20 {
+            usleep(5_000)
+            var ranOn = [pthread_t?](repeating: nil, count: 2)
+            ranOn.withUnsafeMutableBufferPointer { ranOn in pool.run(2) { ranOn[$0] = pthread_self() } }
+            if let helperChunk = ranOn[1], pthread_equal(helperChunk, caller) != 0 { stolen += 1 }
+        }
+        #expect(stolen > 0, "the caller never ran a sleeping helper's chunk in 20 jobs")
+    }
+
     @Test func aJobStartedInsideAChunkRunsInline() {
         var inner = [Int](repeating: 0, count: 4)
         inner.withUnsafeMutableBufferPointer { inner in

@@ -108,20 +108,15 @@ public struct Samples: Sendable {
     /// A shuffled batch's rows lie scattered over the whole set, so gathering them otherwise waits
     /// on memory for every row.
     public func prefetchRows(_ indices: some Collection<Int>) {
-        let width = featuresPerSample
+        func prefetch(_ store: UnsafeRawBufferPointer, bytesPerRow: Int) {
+            guard let base = store.baseAddress else { return }
+            for index in indices where index >= 0 && index < batchSize {
+                caderno_prefetch(base + storedRow(index) * bytesPerRow, bytesPerRow)
+            }
+        }
         switch store {
-        case .floats(let values):
-            values.withUnsafeBufferPointer { source in
-                for index in indices where index >= 0 && index < batchSize {
-                    caderno_prefetch(source.baseAddress! + storedRow(index) * width, width * MemoryLayout<Float>.size)
-                }
-            }
-        case .bytes(let bytes, _):
-            bytes.withUnsafeBufferPointer { source in
-                for index in indices where index >= 0 && index < batchSize {
-                    caderno_prefetch(source.baseAddress! + storedRow(index) * width, width)
-                }
-            }
+        case .floats(let values): values.withUnsafeBytes { prefetch($0, bytesPerRow: featuresPerSample * MemoryLayout<Float>.size) }
+        case .bytes(let bytes, _): bytes.withUnsafeBytes { prefetch($0, bytesPerRow: featuresPerSample) }
         }
     }
 

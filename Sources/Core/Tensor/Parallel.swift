@@ -50,7 +50,6 @@ final class WorkerPool: @unchecked Sendable {
     /// The current job; written only while `busy`, before `claims` publishes it, and read only
     /// by a thread holding one of its chunks (so never after the job returns).
     private var job: ((Int) -> Void)?
-    private var generation = 0
     private let wake = NSCondition()
     private var sleeping = 0
 
@@ -75,7 +74,8 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             job = body
             finished.store(0, ordering: .relaxed)
-            generation = (generation + 1) & 0x7F_FFFF
+            // Only the thread holding `busy` publishes, so the next generation follows from the word.
+            let generation = (claims.load(ordering: .relaxed) >> 40 + 1) & 0x7F_FFFF
             claims.store(generation << 40 | parts << 32, ordering: .releasing)
             wake.lock()
             if sleeping > 0 { wake.broadcast() }

@@ -155,7 +155,7 @@ public final class Trainer {
                     if seen > 0 {
                         history.append(EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
                                                    validationLoss: nil, validationAccuracy: nil,
-                                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9,
+                                                   seconds: seconds(since: started),
                                                    interrupted: true))
                     }
                     return TrainingResult(history: history, ending: .cancelled)
@@ -178,7 +178,7 @@ public final class Trainer {
                                                 meanLoss: lossSum / Double(seen), meanAccuracy: Double(correct) / Double(seen), samples: seen)))
             }
             try checkWeightsFinite(epoch: epoch, batch: batches)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            let seconds = seconds(since: started)
             let scored = validation.map { evaluate($0) }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
                                      validationLoss: scored?.loss, validationAccuracy: scored?.accuracy, seconds: seconds)
@@ -246,4 +246,9 @@ public final class Trainer {
                 "the model outputs \(formatShape(model.outputShape)) values per sample, the data has \(data.classCount) classes")
         }
     }
+}
+
+/// Seconds from `start` until now, on the monotonic clock.
+public func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }

@@ -241,8 +241,7 @@ enum Exporter {
         }
         let notebook: [String: Any] = [
             "nbformat": 4, "nbformat_minor": 5, "cells": cells,
-            "metadata": ["kernelspec": ["name": "caderno", "display_name": "Caderno", "language": "caderno"],
-                         "language_info": ["name": "caderno", "version": cadernoVersion, "file_extension": ".nb", "mimetype": "text/x-caderno"]],
+            "metadata": ["kernelspec": KernelSpec.notebookKernelspec, "language_info": KernelSpec.languageInfo],
         ]
         let data = (try? JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"

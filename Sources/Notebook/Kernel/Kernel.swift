@@ -14,7 +14,6 @@ import Synchronization
 /// polls after every batch, as Ctrl-C does in the REPL.
 public final class Kernel: @unchecked Sendable {
     let session: Session
-    let connection: KernelConnection
     let signer: Signer
     let context: ZMQContext
     let shell, control, stdin, iopub, heartbeat: ZMQSocket
@@ -31,7 +30,7 @@ public final class Kernel: @unchecked Sendable {
     var history: [(count: Int, code: String)] = []
 
     public init(connectionFile: String, session: Session = Session()) throws {
-        connection = try KernelConnection.read(connectionFile)
+        let connection = try KernelConnection.read(connectionFile)
         self.session = session
         signer = Signer(key: connection.key)
         context = try ZMQContext()
@@ -82,13 +81,21 @@ public final class Kernel: @unchecked Sendable {
     enum Channel: String { case shell, control }
 
     func handle(_ frames: [Data], from socket: ZMQSocket, channel: Channel) {
-        let request: WireMessage
+        guard let request = read(frames, channel: channel) else { return }
+        handle(request, from: socket, channel: channel)
+    }
+
+    /// The message, or nil (logged) when it is malformed or its signature is wrong.
+    func read(_ frames: [Data], channel: Channel) -> WireMessage? {
         do {
-            request = try WireMessage(frames: frames, signer: signer)
+            return try WireMessage(frames: frames, signer: signer)
         } catch {
             log("refused a message on the \(channel) channel: \(error)")
-            return
+            return nil
         }
+    }
+
+    func handle(_ request: WireMessage, from socket: ZMQSocket, channel: Channel) {
         publish("status", ["execution_state": "busy"], parent: request.header)
         defer { publish("status", ["execution_state": "idle"], parent: request.header) }
         let type = request.type
@@ -123,7 +130,7 @@ public final class Kernel: @unchecked Sendable {
         [
             "status": "ok", "protocol_version": "5.3",
             "implementation": "caderno", "implementation_version": cadernoVersion,
-            "language_info": ["name": "caderno", "version": cadernoVersion, "mimetype": "text/x-caderno", "file_extension": ".nb"],
+            "language_info": KernelSpec.languageInfo,
             "banner": banner,
             "help_links": [
                 ["text": "MNIST (LeCun, Cortes, Burges)", "url": "https://yann.lecun.com/exdb/mnist/"],

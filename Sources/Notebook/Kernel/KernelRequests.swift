@@ -47,8 +47,9 @@ extension Kernel {
     /// Answers `aborted` to the cells already waiting, and handles anything else that waits.
     private func abortQueuedCells() {
         while ZMQSocket.poll([shell], milliseconds: 0)[0], let frames = try? shell.receive() {
-            guard let request = try? WireMessage(frames: frames, signer: signer), request.type == "execute_request" else {
-                handle(frames, from: shell, channel: .shell)
+            guard let request = read(frames, channel: .shell) else { continue }
+            guard request.type == "execute_request" else {
+                handle(request, from: shell, channel: .shell)
                 continue
             }
             publish("status", ["execution_state": "busy"], parent: request.header)

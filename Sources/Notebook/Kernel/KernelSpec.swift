@@ -5,6 +5,11 @@ import Foundation
 /// `kernel.json`, which tells Jupyter how to start `caderno kernel -f CONNECTION_FILE`, and a logo.
 public enum KernelSpec {
     public static let name = "caderno"
+    static let displayName = "Caderno"
+    /// What a notebook's metadata and `kernel_info` say of the language.
+    static var languageInfo: [String: Any] { ["name": "caderno", "version": cadernoVersion, "mimetype": "text/x-caderno", "file_extension": ".nb"] }
+    /// What a notebook's metadata names, so Jupyter runs it with this kernel.
+    static var notebookKernelspec: [String: Any] { ["name": name, "display_name": displayName, "language": "caderno"] }
 
     /// Where a spec goes: the user's Jupyter data folder, or `PREFIX/share/jupyter` (a virtual
     /// environment's, or any folder named in JUPYTER_PATH).
@@ -56,7 +61,7 @@ public enum KernelSpec {
     static func kernelJSON(binary: String) -> Data {
         let spec: [String: Any] = [
             "argv": [binary, "kernel", "-f", "{connection_file}"],
-            "display_name": "Caderno", "language": "caderno",
+            "display_name": displayName, "language": "caderno",
             // Jupyter interrupts with SIGINT, the signal the training loop already heeds (Ctrl-C).
             "interrupt_mode": "signal",
             "metadata": ["debugger": false],

@@ -153,9 +153,6 @@ extension Session {
     }
 }
 
-func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
 
 extension Session {
     /// A run's epochs added to the history, numbered on from the epochs before them.
