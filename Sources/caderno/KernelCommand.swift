@@ -62,7 +62,7 @@ struct KernelCommand: ParsableCommand {
         func run() throws {
             let folder = KernelSpec.folder(location.place)
             guard try KernelSpec.uninstall(location.place) != nil else {
-                throw ValidationError(tr("there is no Caderno kernel spec in \(folder)"))
+                throw KernelError(tr("there is no Caderno kernel spec in \(folder)"))   // a fact, not a usage mistake
             }
             say(tr("Removed \(folder)."))
         }

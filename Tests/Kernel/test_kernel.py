@@ -47,6 +47,7 @@ def test_kernel_info(kernel):
     info = client.get_shell_msg(timeout=10)["content"]
     assert info["status"] == "ok" and info["implementation"] == "caderno"
     assert info["language_info"]["name"] == "caderno" and info["language_info"]["file_extension"] == ".nb"
+    assert info["language_info"]["pygments_lexer"] == "text"   # jupyter console finds a lexer, and does not warn
     assert info["protocol_version"].startswith("5.")
     assert "help" in info["banner"]
     assert all(link["url"].startswith("https://") for link in info["help_links"])

@@ -222,5 +222,5 @@ struct KernelConnection: Decodable {
 /// What stops the kernel from starting, in one line naming the file.
 public struct KernelError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

@@ -6,8 +6,11 @@ import Foundation
 public enum KernelSpec {
     public static let name = "caderno"
     static let displayName = "Caderno"
-    /// What a notebook's metadata and `kernel_info` say of the language.
-    static var languageInfo: [String: Any] { ["name": "caderno", "version": cadernoVersion, "mimetype": "text/x-caderno", "file_extension": ".nb"] }
+    /// What a notebook's metadata and `kernel_info` say of the language. Pygments has no lexer for
+    /// it: `text` says so, where `jupyter console` and nbconvert would otherwise warn.
+    static var languageInfo: [String: Any] {
+        ["name": "caderno", "version": cadernoVersion, "mimetype": "text/x-caderno", "file_extension": ".nb", "pygments_lexer": "text"]
+    }
     /// What a notebook's metadata names, so Jupyter runs it with this kernel.
     static var notebookKernelspec: [String: Any] { ["name": name, "display_name": displayName, "language": "caderno"] }
 
