@@ -253,6 +253,15 @@ struct ConvolutionGradientTests {
         #expect(pooled.shape == [1, 1, 1, 2])
     }
 
+    @Test func maxPoolTiesGoToTheFirstPixel() {
+        // After a ReLU whole windows are zero: the gradient goes to the window's first pixel, row by
+        // row, as it always has (the recorded notebooks were trained so).
+        let pool = MaxPool2D(2)
+        _ = pool.forward(Tensor(shape: [1, 1, 2, 6], scalars: [0, 0, 3, 1, 1, 2, 0, 0, 3, 3, 2, 2]), training: true)
+        let dx = pool.backward(Tensor(shape: [1, 1, 1, 3], scalars: [1, 2, 4]))
+        #expect(dx.scalars == [1, 0, 2, 0, 0, 4, 0, 0, 0, 0, 0, 0])
+    }
+
     @Test func shapeErrorsNameTheLayerAndBothShapes() throws {
         let model = try Sequential(inputShape: [1, 28, 28])
         try model.add(Conv2D(1, 32, kernelSize: 3, random: RandomSource(seed: 1)))

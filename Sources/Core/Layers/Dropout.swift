@@ -28,13 +28,12 @@ public final class Dropout: Layer {
         let threshold = UInt64((rate * 65_536).rounded())
         mask = Tensor(uninitializedShape: x.shape)
         mask.scalars.withUnsafeMutableBufferPointer { mask in
-            var i = 0
-            while i < mask.count {
-                let bits = random.next()
-                for lane in 0..<min(4, mask.count - i) {
-                    mask[i + lane] = (bits >> (16 * UInt64(lane))) & 0xFFFF < threshold ? 0 : scale
+            let (values, count) = (mask.baseAddress!, mask.count)
+            random.draw((count + 3) / 4) { draw, bits in
+                let first = 4 * draw
+                for lane in 0..<min(4, count - first) {
+                    values[first + lane] = (bits >> (16 * UInt64(lane))) & 0xFFFF < threshold ? 0 : scale
                 }
-                i += 4
             }
         }
         return zipMap(x, mask, *)

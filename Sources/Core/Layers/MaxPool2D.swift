@@ -47,9 +47,14 @@ public final class MaxPool2D: Layer {
                                     var best = corner
                                     if pool == 2 {
                                         // The common case, unrolled: the first maximum wins ties, as below.
-                                        if x[corner + 1] > x[best] { best = corner + 1 }
-                                        if x[corner + width] > x[best] { best = corner + width }
-                                        if x[corner + width + 1] > x[best] { best = corner + width + 1 }
+                                        // Selects, not branches: which of four pixels is largest is a coin
+                                        // toss a branch predictor loses half the time.
+                                        var largest = x[corner]
+                                        for candidate in [corner + 1, corner + width, corner + width + 1] {
+                                            let value = x[candidate], wins = value > largest
+                                            best = wins ? candidate : best
+                                            largest = wins ? value : largest
+                                        }
                                     } else {
                                         for i in 0..<pool {
                                             let row = corner + i * width

@@ -41,6 +41,23 @@ public final class RandomSource: RandomNumberGenerator {
     }
 
     public func next() -> UInt64 {
+        var words = state
+        defer { state = words }
+        return Self.step(&words)
+    }
+
+    /// The next `count` numbers, in order, each handed to `body` with its index: the same numbers
+    /// as `count` calls of `next()`, the state kept in registers between them (a dropout mask of
+    /// 200,000 elements took 0.9 ms drawing through `next()`, each call a round trip to memory).
+    @inline(__always)
+    public func draw(_ count: Int, _ body: (Int, UInt64) -> Void) {
+        var words = state
+        defer { state = words }
+        for index in 0..<count { body(index, Self.step(&words)) }
+    }
+
+    @inline(__always)
+    private static func step(_ state: inout (UInt64, UInt64, UInt64, UInt64)) -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9
         let shifted = state.1 << 17
         state.2 ^= state.0
