@@ -20,18 +20,22 @@ import Testing
         #expect(many.position == one.position)
     }
 
-    @Test func dropoutsMaskIsFourDecisionsPerDraw() {
-        // The rule the recorded notebooks were trained with: 16 bits per decision, lowest first.
-        let x = Tensor(repeating: 1, shape: [3, 7])   // 21 elements: the last draw is used in part
-        let y = Dropout(0.5, random: RandomSource(seed: 3)).forward(x, training: true)
+    @Test(arguments: [Float(0.1), 0.4, 0.5])
+    func dropoutsMaskIsFourDecisionsPerDraw(rate: Float) {
+        // The rule the recorded notebooks were trained with: 16 bits per decision, lowest first,
+        // dropped below rate · 65,536, the survivors scaled by 1/(1 − rate) — bit for bit.
+        let x = Tensor(repeating: 1, shape: [3, 67])   // 201 elements: the last draw is used in part
+        let y = Dropout(rate, random: RandomSource(seed: 3)).forward(x, training: true)
         let random = RandomSource(seed: 3)
+        let threshold = UInt64((rate * 65_536).rounded())
         var expected: [Float] = []
-        while expected.count < 21 {
+        while expected.count < x.count {
             let bits = random.next()
-            for lane in 0..<4 where expected.count < 21 {
-                expected.append((bits >> (16 * UInt64(lane))) & 0xFFFF < 32_768 ? 0 : 2)
+            for lane in 0..<4 where expected.count < x.count {
+                expected.append((bits >> (16 * UInt64(lane))) & 0xFFFF < threshold ? 0 : 1 / (1 - rate))
             }
         }
-        #expect(y.scalars == expected)
+        #expect(y.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(y.scalars.contains(0) && y.scalars.contains { $0 > 1 })
     }
 }

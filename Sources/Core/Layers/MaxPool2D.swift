@@ -50,11 +50,14 @@ public final class MaxPool2D: Layer {
                                         // Selects, not branches: which of four pixels is largest is a coin
                                         // toss a branch predictor loses half the time.
                                         var largest = x[corner]
-                                        for candidate in [corner + 1, corner + width, corner + width + 1] {
+                                        func contest(_ candidate: Int) {
                                             let value = x[candidate], wins = value > largest
                                             best = wins ? candidate : best
                                             largest = wins ? value : largest
                                         }
+                                        contest(corner + 1)
+                                        contest(corner + width)
+                                        contest(corner + width + 1)
                                     } else {
                                         for i in 0..<pool {
                                             let row = corner + i * width
