@@ -74,7 +74,7 @@ static inline void caderno_tiles_store(float *p, caderno_tiles value, long count
     if (count & 1) p[i] = value[i];
 }
 
-/// Floats of scratch the input transform needs (the output transform needs none).
+/// Floats of scratch the input transform needs.
 static inline long caderno_winograd_field_size(long tiles_high, long tiles_wide) {
     return 2 * (2 * tiles_high + 2) * (tiles_wide + 1) + 32;
 }

@@ -14,7 +14,8 @@ public enum Padding: String, Sendable, CaseIterable {
 ///
 /// Computed as one matrix product for the whole batch: the input's k×k patches are unrolled into
 /// columns (im2col, [C·k·k, N·Ho·Wo]), multiplied by W seen as [F, C·k·k], and the result
-/// ([F, N·Ho·Wo]) is copied back to N×F×Ho×Wo in contiguous blocks.
+/// ([F, N·Ho·Wo]) is copied back to N×F×Ho×Wo in contiguous blocks. Outside training, 3×3 layers
+/// of many channels take Winograd's F(2×2, 3×3) instead (`usesWinograd`, Winograd.swift).
 ///
 ///     Conv2D(1 => 32, 3×3)  # 320 parameters
 public final class Conv2D: Layer {
