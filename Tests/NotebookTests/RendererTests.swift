@@ -98,6 +98,16 @@ import Testing
         #expect(lines[3].hasPrefix(String(repeating: " ", count: 26)) && lines[3].hasSuffix("gradient"))
     }
 
+    @Test func pictureTitlesFoldAtWords() {
+        let title = "Test image 0 (a 7) after conv2d_1: 4 of 64 maps of 11×11, each scaled to its largest"
+        let grid = ImageGrid(title: title, columns: 4, images: [.init(width: 2, height: 2, pixels: [0, 1, 1, 0], caption: "1")])
+        let lines = TerminalRenderer(width: 60).render(.images(grid)).split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.count <= 60 }, "\(lines)")
+        #expect(lines[0].hasSuffix("11×11,") && lines[1] == "each scaled to its largest", "\(lines)")
+        let empty = TerminalRenderer(width: 30).render(.images(ImageGrid(title: title, columns: 1, images: [])))
+        #expect(empty.split(separator: "\n").allSatisfy { $0.count <= 30 } && empty.hasSuffix("(no images)"))
+    }
+
     @Test func durations() {
         #expect(formatDuration(0.414) == "0.41s")
         #expect(formatDuration(42) == "42s")

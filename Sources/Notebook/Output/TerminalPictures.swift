@@ -56,7 +56,7 @@ extension TerminalRenderer {
         let tickRows = Dictionary(yTicks.enumerated().map { index, value in
             (dot(.init(xRange.lowerBound, value)).y / (unicode ? 4 : 1), yLabels[index])
         }) { first, _ in first }
-        var lines = [style(chart.title, "1")]
+        var lines = title(chart.title)
         for row in 0..<rows {
             let label = tickRows[row] ?? ""
             lines.append(String(repeating: " ", count: margin - label.count - 1) + label + " " + (label.isEmpty ? vertical : tick)
@@ -138,7 +138,7 @@ extension TerminalRenderer {
         let barWidth = max(10, min(width, 100) - labelWidth - valueWidth - 4)
         let top = max(bars.values.max() ?? 1, 1e-12)
         let eighths = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
-        var lines = [style(bars.title, "1")]
+        var lines = title(bars.title)
         for (index, label) in bars.labels.enumerated() {
             let length = bars.values[index] / top * Double(barWidth)
             var bar: String
@@ -156,10 +156,16 @@ extension TerminalRenderer {
         return lines.joined(separator: "\n")
     }
 
+    /// A picture's title in bold, folded to the width at word boundaries (a 60-column terminal
+    /// broke `show activations`' title inside a word).
+    private func title(_ text: String) -> [String] {
+        fold(text, width: width).map { style($0, "1") }
+    }
+
     // MARK: - Images
 
     func render(_ grid: ImageGrid) -> String {
-        guard grid.images.first != nil else { return style(grid.title, "1") + tr("\n(no images)") }
+        guard grid.images.first != nil else { return (title(grid.title) + [tr("(no images)")]).joined(separator: "\n") }
         // Taller than the screen, its top rows would scroll away: draw the images at half size.
         let full = renderFull(grid)
         guard let height, full.count >= height - 1, grid.images.allSatisfy({ $0.width >= 16 && $0.height >= 16 }) else {
@@ -177,7 +183,7 @@ extension TerminalRenderer {
         let drawnWidth = first.width * scale
         let cellWidth = max(drawnWidth, grid.images.map { $0.caption.count + 2 }.max() ?? 0) + 2
         let perRow = max(1, min(grid.columns, min(width, 160) / cellWidth))
-        var lines = [style(grid.title, "1")]
+        var lines = title(grid.title)
         if grid.signed {
             lines.append(color ? tr("(\(style(tr("red"), "38;5;196")): positive · \(style(tr("blue"), "38;5;21")): negative · black: 0)")
                          : unicode ? tr("(█ positive · ● negative · blank: 0)") : tr("(# positive · ~ negative · blank: 0)"))
