@@ -38,4 +38,18 @@ import Testing
         #expect(y.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
         #expect(y.scalars.contains(0) && y.scalars.contains { $0 > 1 })
     }
+
+    @Test func aReusedMaskIsTheNewBatchs() {
+        // The mask's storage is kept from batch to batch: the second batch must get its own
+        // draws, and the backward pass the mask of the batch just run.
+        let layer = Dropout(0.5, random: RandomSource(seed: 3))
+        let ones = Tensor(repeating: 1, shape: [4, 50])
+        let first = layer.forward(ones, training: true)
+        let second = layer.forward(ones, training: true)
+        #expect(first != second)
+        #expect(layer.backward(ones) == second)
+        let again = Dropout(0.5, random: RandomSource(seed: 3))
+        _ = again.forward(ones, training: true)
+        #expect(again.forward(ones, training: true) == second)   // the same stream, batch by batch
+    }
 }

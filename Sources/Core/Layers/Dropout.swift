@@ -30,7 +30,9 @@ public final class Dropout: Layer {
         // least the threshold (their difference does not wrap); it then gets scale's bits, else +0.
         let threshold = UInt64((rate * 65_536).rounded())
         let scaleBits = scale.bitPattern
-        mask = Tensor(uninitializedShape: x.shape)
+        // The last batch's mask is overwritten, not reallocated: a fresh 800 KB array a batch (the
+        // Keras CNN's) cost page faults every time. Every element is written below.
+        if mask.shape != x.shape { mask = Tensor(uninitializedShape: x.shape) }
         mask.scalars.withUnsafeMutableBufferPointer { mask in
             let (values, count) = (mask.baseAddress!, mask.count)
             random.draw((count + 3) / 4) { draw, bits in

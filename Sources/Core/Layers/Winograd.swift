@@ -61,7 +61,6 @@ struct Winograd {
         let parts = min(BLAS.threads, blocks)
         reserveScratch(&scratch, parts * scratchPerPart)
         let tiles = blockStride
-        BLAS.note(BLAS.Shape(m: outputs, n: tiles, k: inputs), times: 16 * blocks)
         scratch.withUnsafeMutableBufferPointer { scratch in
             let scratch = scratch.baseAddress!
             // One chunk per part, each with its own scratch, whichever thread runs it.
@@ -87,6 +86,7 @@ struct Winograd {
                      field: UnsafeMutablePointer<Float>, ldt: Int) {
         let tiles = images * tilesPerImage  // ≤ ldt: the last block may be short
         caderno_winograd_input(x, input, first, images, v, ldt, field)
+        BLAS.note(BLAS.Shape(m: outputs, n: tiles, k: inputs), times: 16)
         for xi in 0..<16 {
             BLAS.product(u + xi * outputs * inputs, false, inputs, v + xi * inputs * ldt, false, ldt,
                          m + xi * outputs * ldt, ldt, m: outputs, n: tiles, k: inputs, alpha: 1, beta: 0)

@@ -153,7 +153,6 @@ extension Session {
     }
 }
 
-
 extension Session {
     /// A run's epochs added to the history, numbered on from the epochs before them.
     func appendHistory(_ records: [EpochRecord]) {
