@@ -1,5 +1,6 @@
 @testable import Core
 import Foundation
+import TestSupport
 import Testing
 @testable import Notebook
 
@@ -16,7 +17,7 @@ import Testing
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         input.fileHandleForWriting.write(Data(script.utf8))
         return (process, input)
     }

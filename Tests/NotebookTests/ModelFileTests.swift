@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestSupport
 import Testing
 @testable import Notebook
 
@@ -128,7 +129,7 @@ extension BinaryTests {
             process.standardInput = input
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try launch(process)
             input.fileHandleForWriting.write(Data("load idx .\nseed \(round)\nbuild mlp 36-512-512-3\n\(saves)\n".utf8))
             usleep(useconds_t(50_000 + random.nextIndex(below: 400_000)))
             kill(process.processIdentifier, SIGKILL)

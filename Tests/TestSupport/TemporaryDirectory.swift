@@ -40,9 +40,29 @@ public enum PythonTools {
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        try launch(process)
         let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
+}
+
+/// `process.run()`, tried again when the spawn itself fails with EBADF. Foundation's `Process`
+/// asks posix_spawn to close every descriptor it saw open; a test on another thread closing one
+/// of them in between makes the spawn fail before the child exists (a fresh-clone CI run failed
+/// so, in a test that had nothing wrong). Nothing has run then, so running again is safe.
+public func launch(_ process: Process) throws {
+    for attempt in 1... {
+        do {
+            return try process.run()
+        } catch let error as NSError where attempt < 5 && badDescriptor(error) {
+            usleep(10_000)
+        }
+    }
+}
+
+private func badDescriptor(_ error: NSError) -> Bool {
+    let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
+    return (error.domain == NSPOSIXErrorDomain && error.code == Int(EBADF))
+        || (underlying?.domain == NSPOSIXErrorDomain && underlying?.code == Int(EBADF))
 }
