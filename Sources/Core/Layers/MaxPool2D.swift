@@ -1,3 +1,5 @@
+import CLanes
+
 /// The largest value of each pool×pool window (stride = pool unless given), per channel.
 /// Windows that do not fit at the right or bottom edge are dropped, as in Keras ('valid').
 public final class MaxPool2D: Layer {
@@ -42,27 +44,19 @@ public final class MaxPool2D: Layer {
                             var out = plane * outHeight * outWidth
                             for oh in 0..<outHeight {
                                 let top = base + oh * stride * width
+                                if pool == 2 && stride == 2 {
+                                    // The common case, sixteen windows at a time (CLanes), with the
+                                    // rule below: the first maximum wins ties.
+                                    caderno_max_pool_2x2_row(x, top, width, outWidth, y + out, training ? winners! + out : nil)
+                                    out += outWidth
+                                    continue
+                                }
                                 for ow in 0..<outWidth {
                                     let corner = top + ow * stride
                                     var best = corner
-                                    if pool == 2 {
-                                        // The common case, unrolled: the first maximum wins ties, as below.
-                                        // Selects, not branches: which of four pixels is largest is a coin
-                                        // toss a branch predictor loses half the time.
-                                        var largest = x[corner]
-                                        func contest(_ candidate: Int) {
-                                            let value = x[candidate], wins = value > largest
-                                            best = wins ? candidate : best
-                                            largest = wins ? value : largest
-                                        }
-                                        contest(corner + 1)
-                                        contest(corner + width)
-                                        contest(corner + width + 1)
-                                    } else {
-                                        for i in 0..<pool {
-                                            let row = corner + i * width
-                                            for j in 0..<pool where x[row + j] > x[best] { best = row + j }
-                                        }
+                                    for i in 0..<pool {
+                                        let row = corner + i * width
+                                        for j in 0..<pool where x[row + j] > x[best] { best = row + j }
                                     }
                                     y[out] = x[best]
                                     if training { winners![out] = Int32(best) }   // only backward needs them
@@ -81,33 +75,28 @@ public final class MaxPool2D: Layer {
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
         let (height, width) = (inputShape[2], inputShape[3])
         let (outHeight, outWidth) = (dy.shape[2], dy.shape[3])
-        // Windows that tile the image (2×2, stride 2, even sizes: the usual case) cover every input
-        // pixel once, so each is written directly — no zeroing pass over the whole gradient first.
-        let tiles = stride == poolSize && outHeight * poolSize == height && outWidth * poolSize == width
+        // 2×2 windows with stride 2 that tile the image (even sizes: the usual case) cover every
+        // pixel once: each is written whole, its winner and three zeros, with no zeroing pass over
+        // the whole gradient first. Otherwise the gradient is zeroed and scattered to the winners
+        // (for 11×11 → 5×5 that was faster than zeroing and writing the windows whole).
+        let tiles = poolSize == 2 && stride == 2 && outHeight * 2 == height && outWidth * 2 == width
         var dx = tiles ? Tensor(uninitializedShape: inputShape) : Tensor(zeros: inputShape)
         dy.scalars.withUnsafeBufferPointer { dy in
             dx.scalars.withUnsafeMutableBufferPointer { dx in
                 winners.withUnsafeBufferPointer { winners in
-                    if tiles {
-                        let (dx, dy, winners, pool) = (dx.baseAddress!, dy.baseAddress!, winners.baseAddress!, poolSize)
-                        parallelFor(inputShape[0] * inputShape[1]) { planes in
-                            for plane in planes {
-                                var out = plane * outHeight * outWidth
-                                for oh in 0..<outHeight {
-                                    let top = (plane * height + oh * pool) * width
-                                    for ow in 0..<outWidth {
-                                        let corner = top + ow * pool
-                                        for i in 0..<pool {
-                                            for j in 0..<pool { dx[corner + i * width + j] = 0 }
-                                        }
-                                        dx[Int(winners[out])] = dy[out]
-                                        out += 1
-                                    }
-                                }
+                    guard tiles else {
+                        for i in 0..<dy.count { dx[Int(winners[i])] += dy[i] }
+                        return
+                    }
+                    let (dx, dy, winners) = (dx.baseAddress!, dy.baseAddress!, winners.baseAddress!)
+                    parallelFor(inputShape[0] * inputShape[1]) { planes in
+                        for plane in planes {
+                            for oh in 0..<outHeight {
+                                let out = (plane * outHeight + oh) * outWidth
+                                caderno_max_pool_2x2_backward_row(dy + out, winners + out, (plane * height + 2 * oh) * width,
+                                                                  width, outWidth, dx)
                             }
                         }
-                    } else {
-                        for i in 0..<dy.count { dx[Int(winners[i])] += dy[i] }
                     }
                 }
             }
