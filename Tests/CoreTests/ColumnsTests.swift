@@ -23,7 +23,7 @@ import Testing
         let x = (0..<g.batch * g.channels * g.height * g.width).map { Float($0 % 97) - 40 }
         let rows = g.channels * g.kernel * g.kernel
         var columns = [Float](repeating: .nan, count: rows * g.columns)   // every entry must be written
-        x.withUnsafeBufferPointer { x in columns.withUnsafeMutableBufferPointer { im2col(x.baseAddress!, $0.baseAddress!, g) } }
+        x.withUnsafeBufferPointer { x in columns.withUnsafeMutableBufferPointer { im2col(x.baseAddress!, $0.baseAddress!, g, images: 0 ..< g.batch, rowStride: g.columns) } }
         var expected: [Float] = []
         for c in 0..<g.channels {
             for i in 0..<g.kernel {
@@ -45,7 +45,7 @@ import Testing
         // Values whose sums round, so the order of the additions shows in the bits.
         let columns = (0..<rows * g.columns).map { Float($0 % 89) * 0.37 - 11.1 }
         var dx = [Float](repeating: 0, count: g.batch * g.channels * g.height * g.width)
-        columns.withUnsafeBufferPointer { c in dx.withUnsafeMutableBufferPointer { col2im(c.baseAddress!, $0.baseAddress!, g) } }
+        columns.withUnsafeBufferPointer { c in dx.withUnsafeMutableBufferPointer { col2im(c.baseAddress!, $0.baseAddress!, g, images: 0 ..< g.batch, rowStride: g.columns) } }
         var expected = [Float](repeating: 0, count: dx.count)
         var entry = 0
         for c in 0..<g.channels {

@@ -12,10 +12,11 @@ public enum Padding: String, Sendable, CaseIterable {
 /// in Keras: it is applied while the result is copied into place, which saves a full pass over the
 /// largest tensors of a CNN (and its derivative likewise on the way back).
 ///
-/// Computed as one matrix product for the whole batch: the input's k×k patches are unrolled into
-/// columns (im2col, [C·k·k, N·Ho·Wo]), multiplied by W seen as [F, C·k·k], and the result
-/// ([F, N·Ho·Wo]) is copied back to N×F×Ho×Wo in contiguous blocks. Outside training, 3×3 layers
-/// of many channels take Winograd's F(2×2, 3×3) instead (`usesWinograd`, Winograd.swift).
+/// Computed as matrix products: the input's k×k patches are unrolled into columns (im2col,
+/// [C·k·k, N·Ho·Wo]), multiplied by W seen as [F, C·k·k], and the result ([F, N·Ho·Wo]) is copied
+/// back to N×F×Ho×Wo in contiguous blocks, a few images at a time so that each step reads what
+/// the one before wrote while it is in cache. Outside training, 3×3 layers of many channels take
+/// Winograd's F(2×2, 3×3) instead (`usesWinograd`, Winograd.swift).
 ///
 ///     Conv2D(1 => 32, 3×3)  # 320 parameters
 public final class Conv2D: Layer {
@@ -32,7 +33,7 @@ public final class Conv2D: Layer {
     private var columns: [Float] = []       // [C·k·k, N·Ho·Wo], the unrolled patches, kept for dW
     private var product: [Float] = []       // [F, N·Ho·Wo]
     private var gradient: [Float] = []      // [F, N·Ho·Wo]
-    private var dColumns: [Float] = []      // [C·k·k, N·Ho·Wo]
+    private var dColumns: [Float] = []      // [C·k·k, a chunk's Ho·Wo columns], one per thread
     private var output = Tensor.empty       // y, for the activation's derivative
     private var transformed: [Float] = []   // Winograd's U
     private var winogradScratch: [Float] = []
@@ -106,31 +107,24 @@ public final class Conv2D: Layer {
         geometry = Geometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
                             kernel: kernelSize, padding: padding)
         let g = geometry
-        let patch = inputChannels * kernelSize * kernelSize
         var y = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
         if usesWinograd(g, training: training) {
             winograd(x, into: &y, g)
             output = .empty
             return y
         }
-        makeColumns(x, g)
+        // The columns of the whole batch are kept for dW, but each chunk of them is multiplied
+        // as soon as it is written, while it is still in cache (Columns.swift).
+        reserveScratch(&columns, g.patch * g.columns)
         if g.outputArea >= 4 * filters {
             // Large maps, few filters (a first layer): one product per image, written straight into
             // N×F×Ho×Wo, bias and activation applied while the block is still in cache.
-            productPerImage(into: &y, g, patch)
+            productPerImage(x, into: &y, g)
         } else {
-            productForBatch(into: &y, g, patch)
+            productForBatch(x, into: &y, g)
         }
         output = activation == nil ? .empty : y
         return y
-    }
-
-    /// columns [C·k·k, N·Ho·Wo] = im2col(x).
-    private func makeColumns(_ x: Tensor, _ g: Geometry) {
-        reserveScratch(&columns, inputChannels * kernelSize * kernelSize * g.columns)
-        x.scalars.withUnsafeBufferPointer { x in
-            columns.withUnsafeMutableBufferPointer { cols in im2col(x.baseAddress!, cols.baseAddress!, g) }
-        }
     }
 
     /// y = act(x ⋆ W + b) by Winograd's F(2×2, 3×3).
@@ -152,21 +146,24 @@ public final class Conv2D: Layer {
     }
 
     /// y[n] [F, Ho·Wo] = act(W[F, C·k·k] · columns[:, n's columns] + b), image by image.
-    private func productPerImage(into y: inout Tensor, _ g: Geometry, _ patch: Int) {
-        let (filters, area, activation) = (self.filters, g.outputArea, self.activation)
-        weight.value.scalars.withUnsafeBufferPointer { w in
-            bias.value.scalars.withUnsafeBufferPointer { b in
-                columns.withUnsafeBufferPointer { cols in
-                    y.scalars.withUnsafeMutableBufferPointer { y in
-                        let (w, b, cols, y) = (w.baseAddress!, b.baseAddress!, cols.baseAddress!, y.baseAddress!)
-                        BLAS.note(BLAS.Shape(m: filters, n: area, k: patch), times: g.batch)
-                        parallelFor(g.batch) { images in
-                            for n in images {
-                                let out = y + n * filters * area
-                                for f in 0..<filters { (out + f * area).update(repeating: b[f], count: area) }
-                                BLAS.product(w, false, patch, cols + n * area, false, g.columns, out, area,
-                                             m: filters, n: area, k: patch, alpha: 1, beta: 1)
-                                activation?.apply(from: out, to: out, count: filters * area)
+    private func productPerImage(_ x: Tensor, into y: inout Tensor, _ g: Geometry) {
+        let (filters, area, patch, activation) = (self.filters, g.outputArea, g.patch, self.activation)
+        BLAS.note(BLAS.Shape(m: filters, n: area, k: patch), times: g.batch)
+        x.scalars.withUnsafeBufferPointer { x in
+            weight.value.scalars.withUnsafeBufferPointer { w in
+                bias.value.scalars.withUnsafeBufferPointer { b in
+                    columns.withUnsafeMutableBufferPointer { cols in
+                        y.scalars.withUnsafeMutableBufferPointer { y in
+                            let (x, w, b, cols, y) = (x.baseAddress!, w.baseAddress!, b.baseAddress!, cols.baseAddress!, y.baseAddress!)
+                            parallelFor(g.batch) { images in
+                                for n in images {
+                                    im2col(x, cols + n * area, g, images: n ..< n + 1, rowStride: g.columns)
+                                    let out = y + n * filters * area
+                                    for f in 0..<filters { (out + f * area).update(repeating: b[f], count: area) }
+                                    BLAS.product(w, false, patch, cols + n * area, false, g.columns, out, area,
+                                                 m: filters, n: area, k: patch, alpha: 1, beta: 1)
+                                    activation?.apply(from: out, to: out, count: filters * area)
+                                }
                             }
                         }
                     }
@@ -175,32 +172,43 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// product[F, N·Ho·Wo] = W · columns + b in one product, then copied to N×F×Ho×Wo with the activation.
-    private func productForBatch(into y: inout Tensor, _ g: Geometry, _ patch: Int) {
+    /// product[F, N·Ho·Wo] = W · columns + b, then copied to N×F×Ho×Wo with the activation, a
+    /// chunk of images at a time: unrolled, multiplied and copied while the chunk is in cache.
+    private func productForBatch(_ x: Tensor, into y: inout Tensor, _ g: Geometry) {
         reserveScratch(&product, filters * g.columns)
-        product.withUnsafeMutableBufferPointer { p in
-            bias.value.scalars.withUnsafeBufferPointer { b in
-                for f in 0..<filters { (p.baseAddress! + f * g.columns).update(repeating: b[f], count: g.columns) }
-            }
+        let (filters, area, patch, activation) = (self.filters, g.outputArea, g.patch, self.activation)
+        let (parts, size) = (max(1, min(BLAS.threads, g.batch)), g.imagesPerChunk(filters: filters))
+        BLAS.note(BLAS.Shape(m: filters, n: size * area, k: patch), times: g.batch / size)
+        x.scalars.withUnsafeBufferPointer { x in
             weight.value.scalars.withUnsafeBufferPointer { w in
-                columns.withUnsafeBufferPointer { cols in
-                    BLAS.gemm(w.baseAddress!, cols.baseAddress!, p.baseAddress!, m: filters, n: g.columns, k: patch, beta: 1)
-                }
-            }
-        }
-        product.withUnsafeBufferPointer { p in
-            y.scalars.withUnsafeMutableBufferPointer { y in
-                // [F, N, Ho·Wo] → [N, F, Ho·Wo], the activation applied on the way
-                let (source, target, area) = (p.baseAddress!, y.baseAddress!, g.outputArea)
-                let (filters, batch, activation) = (self.filters, g.batch, self.activation)
-                parallelFor(filters) { range in
-                    for f in range {
-                        for n in 0..<batch {
-                            let from = source + (f * batch + n) * area, to = target + (n * filters + f) * area
-                            if let activation {
-                                activation.apply(from: from, to: to, count: area)
-                            } else {
-                                to.update(from: from, count: area)
+                bias.value.scalars.withUnsafeBufferPointer { b in
+                    columns.withUnsafeMutableBufferPointer { cols in
+                        product.withUnsafeMutableBufferPointer { p in
+                            y.scalars.withUnsafeMutableBufferPointer { y in
+                                let (x, w, b, cols, p, y) = (x.baseAddress!, w.baseAddress!, b.baseAddress!, cols.baseAddress!,
+                                                             p.baseAddress!, y.baseAddress!)
+                                parallelFor(parts, parts: parts) { slots in
+                                    for slot in slots {
+                                        for images in g.chunks(of: g.images(slot: slot, of: parts), size: size) where !images.isEmpty {
+                                            let (offset, width) = (images.lowerBound * area, images.count * area)
+                                            im2col(x, cols + offset, g, images: images, rowStride: g.columns)
+                                            for f in 0..<filters { (p + f * g.columns + offset).update(repeating: b[f], count: width) }
+                                            BLAS.product(w, false, patch, cols + offset, false, g.columns, p + offset, g.columns,
+                                                         m: filters, n: width, k: patch, alpha: 1, beta: 1)
+                                            // [F, images, Ho·Wo] → [images, F, Ho·Wo], the activation applied on the way
+                                            for n in images {
+                                                for f in 0..<filters {
+                                                    let from = p + f * g.columns + n * area, to = y + (n * filters + f) * area
+                                                    if let activation {
+                                                        activation.apply(from: from, to: to, count: area)
+                                                    } else {
+                                                        to.update(from: from, count: area)
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -249,100 +257,35 @@ public final class Conv2D: Layer {
             }
         }
         guard needsInputGradient else { return .empty }
-        // dcolumns[C·k·k, N·Ho·Wo] = Wᵀ · d, then folded back onto the pixels they came from
-        reserveScratch(&dColumns, patch * g.columns)
+        // dcolumns[C·k·k, N·Ho·Wo] = Wᵀ · d, folded back onto the pixels they came from a chunk
+        // of images at a time: each chunk's products are folded while they are in cache, in a
+        // scratch of each thread's own instead of one the size of the batch's columns.
+        let (area, filterCount) = (g.outputArea, filters)
+        let (parts, size) = (max(1, min(BLAS.threads, g.batch)), g.imagesPerChunk(filters: filters))
+        let scratchPerPart = patch * min(g.batch, 2 * size) * area   // chunks hold fewer than 2 × size images
+        reserveScratch(&dColumns, parts * scratchPerPart)
+        BLAS.note(BLAS.Shape(m: patch, n: size * area, k: filters, transposeA: true), times: g.batch / size)
         var dx = Tensor(zeros: [g.batch, g.channels, g.height, g.width])
         gradient.withUnsafeBufferPointer { d in
             weight.value.scalars.withUnsafeBufferPointer { w in
                 dColumns.withUnsafeMutableBufferPointer { dc in
-                    BLAS.gemm(w.baseAddress!, transposeA: true, d.baseAddress!, dc.baseAddress!,
-                              m: patch, n: g.columns, k: filters)
-                }
-            }
-        }
-        dColumns.withUnsafeBufferPointer { dc in
-            dx.scalars.withUnsafeMutableBufferPointer { dx in col2im(dc.baseAddress!, dx.baseAddress!, g) }
-        }
-        return dx
-    }
-}
-
-/// Sizes of one convolution over a batch.
-struct Geometry {
-    let batch, channels, height, width, kernel: Int
-    let padTop, padLeft: Int
-    let outputHeight, outputWidth: Int
-
-    init(batch: Int, channels: Int, height: Int, width: Int, kernel: Int, padding: Padding) {
-        (self.batch, self.channels, self.height, self.width, self.kernel) = (batch, channels, height, width, kernel)
-        let total = padding == .same ? kernel - 1 : 0
-        padTop = total / 2
-        padLeft = total / 2
-        outputHeight = height + total - kernel + 1
-        outputWidth = width + total - kernel + 1
-    }
-
-    var outputArea: Int { outputHeight * outputWidth }
-    var columns: Int { batch * outputArea }
-}
-
-/// columns[(c·k + i)·k + j][n·Ho·Wo + oh·Wo + ow] = x[n, c, oh + i − padTop, ow + j − padLeft], 0 outside.
-/// Each output row `oh` reads one contiguous run of an input row, so the inner loop is a copy.
-func im2col(_ x: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ g: Geometry) {
-    let area = g.kernel * g.kernel
-    // Each row (c, i, j) of the column matrix is written by one chunk.
-    parallelFor(g.channels * area) { rows in
-        for row in rows {
-            let (c, i, j) = (row / area, row % area / g.kernel, row % g.kernel)
-            // Output columns [first, last) read input columns inside 0..<width; the rest is padding.
-            let first = min(max(0, g.padLeft - j), g.outputWidth)
-            let last = max(first, min(g.outputWidth, g.width + g.padLeft - j))
-            let shift = j - g.padLeft
-            var target = columns + row * g.columns
-            for n in 0..<g.batch {
-                let image = x + (n * g.channels + c) * g.height * g.width
-                for oh in 0..<g.outputHeight {
-                    let ih = oh + i - g.padTop
-                    if ih < 0 || ih >= g.height {
-                        target.update(repeating: 0, count: g.outputWidth)
-                    } else {
-                        let source = image + ih * g.width + shift
-                        for ow in 0..<first { target[ow] = 0 }
-                        for ow in first..<last { target[ow] = source[ow] }
-                        for ow in last..<g.outputWidth { target[ow] = 0 }
-                    }
-                    target += g.outputWidth
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of im2col: every column entry is added back onto the input pixel it came from.
-func col2im(_ columns: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: Geometry) {
-    let area = g.kernel * g.kernel
-    // Rows of one channel all add into that channel's pixels: chunks split by channel.
-    parallelFor(g.channels) { channels in
-        for c in channels {
-            for i in 0..<g.kernel {
-                for j in 0..<g.kernel {
-                    let first = min(max(0, g.padLeft - j), g.outputWidth)
-                    let last = max(first, min(g.outputWidth, g.width + g.padLeft - j))
-                    let shift = j - g.padLeft
-                    var source = columns + (c * area + i * g.kernel + j) * g.columns
-                    for n in 0..<g.batch {
-                        let image = dx + (n * g.channels + c) * g.height * g.width
-                        for oh in 0..<g.outputHeight {
-                            let ih = oh + i - g.padTop
-                            if ih >= 0 && ih < g.height {
-                                let target = image + ih * g.width + shift
-                                for ow in first..<last { target[ow] += source[ow] }
+                    dx.scalars.withUnsafeMutableBufferPointer { dx in
+                        let (d, w, dc, dx) = (d.baseAddress!, w.baseAddress!, dc.baseAddress!, dx.baseAddress!)
+                        parallelFor(parts, parts: parts) { slots in
+                            for slot in slots {
+                                let scratch = dc + slot * scratchPerPart
+                                for images in g.chunks(of: g.images(slot: slot, of: parts), size: size) where !images.isEmpty {
+                                    let width = images.count * area
+                                    BLAS.product(w, true, patch, d + images.lowerBound * area, false, g.columns, scratch, width,
+                                                 m: patch, n: width, k: filterCount, alpha: 1, beta: 0)
+                                    col2im(scratch, dx, g, images: images, rowStride: width)
+                                }
                             }
-                            source += g.outputWidth
                         }
                     }
                 }
             }
         }
+        return dx
     }
 }
