@@ -58,10 +58,17 @@ import Testing
         #expect(parts[1].hasPrefix("Epoch 1/2 [") && parts[1].hasSuffix(" 1/4 · loss 1.0000 · ETA 3.00s"))
         #expect(parts[2].contains(" 4/4 · loss 0.5000"))
         #expect(parts[3] == "Epoch 1/2 · done\n")
+        // The terminal's own echo of a Ctrl-C ("^C", where the cursor was) is cleared too, so the
+        // next block starts at the first column: before every block, not only after progress.
+        written = ""
+        sink.emit(.text("Interrupted"))
+        #expect(written == "\r\u{1B}[2KInterrupted\n")
         var quiet = ""
         let piped = TerminalSink(renderer: TerminalRenderer(), showsProgress: false, standardOutput: { quiet += $0 }, standardError: { _ in })
         piped.progress(Progress(label: "Epoch 1/2", done: 1, total: 4, detail: "", secondsLeft: nil))
         #expect(quiet.isEmpty, "no progress when the output is not a terminal")
+        piped.emit(.text("Interrupted"))
+        #expect(quiet == "Interrupted\n", "and no terminal codes")
     }
 
     /// Without colour the bar's done and to-do parts differ in shape (one colour cannot tell them apart).

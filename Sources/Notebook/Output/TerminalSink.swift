@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writes blocks to standard output as they come; on a terminal, draws live progress on one
-/// line (redrawn at most every 100 ms, cleared before the next block).
+/// line (redrawn at most every 100 ms) and clears the line before the next block.
 public final class TerminalSink: OutputSink {
     public let renderer: TerminalRenderer
     public let showsProgress: Bool
@@ -46,8 +46,12 @@ public final class TerminalSink: OutputSink {
         standardOutput(text)
     }
 
+    /// On a terminal the line is cleared before every block, not only after live progress: the
+    /// terminal itself echoes a Ctrl-C (or keys typed while training runs) where the cursor is,
+    /// and a block written after that echo starts two columns late and folds past the edge
+    /// ("keeps eve/ry" at 60 columns). The echo is replaced by what the Ctrl-C did.
     private func clearProgress() {
-        guard progressShown else { return }
+        guard showsProgress else { return }
         write("\r\u{1B}[2K")
         progressShown = false
     }
