@@ -13,13 +13,18 @@
 #if defined(__x86_64__) && defined(__AVX512F__)
 #include <immintrin.h>
 
-/// Lanes 0…2n−1 of two vectors, even lanes first: the permute indices that split a row of pixels
-/// into the windows' left and right columns.
+/// 0, 2, …, 30: the permute indices that pick a row's left pixels from two vectors of it (and
+/// each window's offset from the row's first corner).
 static inline __m512i caderno_pool_even(void) {
     return _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
 }
 static inline __m512i caderno_pool_odd(void) {
     return _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
+/// The first n ≤ 16 lanes.
+static inline __mmask16 caderno_pool_lanes(long n) {
+    return (__mmask16)((1u << n) - 1);
 }
 
 /// Masks for the 2n pixels under n ≤ 16 windows, split over two vectors.
@@ -45,16 +50,15 @@ static inline void caderno_max_pool_2x2_row(const float *x, long corner, long wi
     long i = 0;
 #if defined(__x86_64__) && defined(__AVX512F__)
     const __m512i even = caderno_pool_even(), odd = caderno_pool_odd();
-    const __m512i steps = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     for (; i < count; i += 16) {
         long n = count - i < 16 ? count - i : 16;
-        __mmask16 lanes = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
+        __mmask16 lanes = caderno_pool_lanes(n);
         long left = corner + 2 * i;
         __m512 a, b, c, d;
         caderno_pool_load_pairs(x + left, n, &a, &b);
         caderno_pool_load_pairs(x + left + width, n, &c, &d);
         __m512 largest = _mm512_permutex2var_ps(a, even, b);
-        const __m512i first = _mm512_add_epi32(_mm512_set1_epi32((int32_t)left), steps);
+        const __m512i first = _mm512_add_epi32(_mm512_set1_epi32((int32_t)left), even);
         __m512i best = first;
         const __m512 candidates[3] = {
             _mm512_permutex2var_ps(a, odd, b), _mm512_permutex2var_ps(c, even, d), _mm512_permutex2var_ps(c, odd, d)};
@@ -89,20 +93,20 @@ static inline void caderno_max_pool_2x2_backward_row(const float *dy, const int3
                                                      long count, float *dx) {
     long i = 0;
 #if defined(__x86_64__) && defined(__AVX512F__)
-    const __m512i steps = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i even = caderno_pool_even();
     // Left and right columns back into one row: lanes 0…15 of the pair, then 16…31.
     const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     for (; i < count; i += 16) {
         long n = count - i < 16 ? count - i : 16;
-        __mmask16 lanes = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1);
+        __mmask16 lanes = caderno_pool_lanes(n);
         __mmask16 first, second;
         caderno_pool_pair_masks(n, &first, &second);
         long left = corner + 2 * i;
         __m512 gradient = _mm512_maskz_loadu_ps(lanes, dy + i);
         // Where in its window each winner lies: 0, 1, width or width + 1.
         __m512i place = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, winners + i),
-                                         _mm512_add_epi32(_mm512_set1_epi32((int32_t)left), steps));
+                                         _mm512_add_epi32(_mm512_set1_epi32((int32_t)left), even));
         const int32_t offsets[4] = {0, 1, (int32_t)width, (int32_t)width + 1};
         __m512 pixel[4];
         for (int k = 0; k < 4; k++)

@@ -89,10 +89,28 @@ import Testing
         #expect(size(128, 128, 3, .same) == 12)
         #expect(size(512, 512, 64, .same) == 1)     // one image is more than the cache
         #expect(size(2, 4, 6, .same) == 386)        // 4 × 648 multiply-adds an image: 10⁶ needs 386
-        let g = Geometry(batch: 13, channels: 1, height: 5, width: 5, kernel: 3, padding: .valid)
-        #expect(g.chunks(of: 0 ..< 7, size: 3) == [0 ..< 3, 3 ..< 7])
-        #expect(g.chunks(of: 7 ..< 13, size: 3) == [7 ..< 10, 10 ..< 13])
-        #expect(g.chunks(of: 7 ..< 9, size: 3) == [7 ..< 9])
-        #expect(g.images(slot: 0, of: 2) == 0 ..< 6 && g.images(slot: 1, of: 2) == 6 ..< 13)
+    }
+
+    /// A plan covers the batch once, in order; every chunk holds at least `size` images unless its
+    /// part has fewer, and no more than `largest`.
+    @Test(arguments: [(13, 2, 3), (13, 1, 3), (7, 2, 3), (5, 2, 7), (3, 4, 1), (128, 2, 3)])
+    func plansCoverTheBatch(batch: Int, threads: Int, size: Int) {
+        let g = Geometry(batch: batch, channels: 1, height: 5, width: 5, kernel: 3, padding: .valid)
+        let plan = ChunkPlan(batch: batch, parts: max(1, min(threads, batch)), size: size)
+        var seen: [Range<Int>] = []
+        plan.forEachChunk { seen.append($0) }
+        #expect(seen.flatMap { Array($0) } == Array(0..<batch))
+        for part in 0..<plan.parts {
+            var mine: [Range<Int>] = []
+            plan.forEachChunk(ofPart: part) { mine.append($0) }
+            let counts: [Int] = mine.map(\.count)
+            let partSize: Int = (part + 1) * batch / plan.parts - part * batch / plan.parts
+            #expect(counts.reduce(0, +) == partSize)
+            #expect(counts.allSatisfy { $0 <= plan.largest })
+            #expect(counts.count == 1 || counts.allSatisfy { $0 >= size })
+        }
+        #expect(ChunkPlan(g, filters: 4, threads: threads).parts == min(threads, batch))
+        // The Keras CNN's second layer at batch 128: 21 chunks of 3 or 4 images a thread.
+        if batch == 128 { #expect(seen.count == 42 && seen.allSatisfy { (3...4).contains($0.count) }) }
     }
 }

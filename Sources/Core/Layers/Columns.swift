@@ -30,23 +30,50 @@ struct Geometry {
         return max(1, (1 << 17) / perImage, 1_000_000 / (filters * perImage) + 1)
     }
 
-    /// `images` cut into chunks of at least `size` images (all of them if fewer), as even as can
-    /// be: a short last chunk would fall below the size.
-    func chunks(of images: Range<Int>, size: Int) -> [Range<Int>] {
-        let count = max(1, images.count / size)
-        return (0..<count).map { images.lowerBound + $0 * images.count / count ..< images.lowerBound + ($0 + 1) * images.count / count }
-    }
-
-    /// The images of thread `slot` of `parts`, contiguous.
-    func images(slot: Int, of parts: Int) -> Range<Int> {
-        slot * batch / parts ..< (slot + 1) * batch / parts
-    }
-
     /// Output columns [first, last) of kernel column j read image columns inside 0..<width; the
     /// rest is padding.
     func inside(_ j: Int) -> (first: Int, last: Int) {
         let first = min(max(0, padLeft - j), outputWidth)
         return (first, max(first, min(outputWidth, width + padLeft - j)))
+    }
+}
+
+/// How Conv2D cuts a batch: one contiguous part of the images per thread, each part cut into
+/// chunks of at least `size` images (all of its images if fewer), as even as can be — a short
+/// last chunk would fall below the size. Each part keeps its own scratch, indexed by part.
+struct ChunkPlan {
+    let batch, parts, size: Int
+
+    init(batch: Int, parts: Int, size: Int) {
+        (self.batch, self.parts, self.size) = (batch, parts, size)
+    }
+
+    init(_ g: Geometry, filters: Int, threads: Int = BLAS.threads) {
+        self.init(batch: g.batch, parts: max(1, min(threads, g.batch)), size: g.imagesPerChunk(filters: filters))
+    }
+
+    /// The most images a chunk holds: a part's images over its chunk count stay below 2 × size.
+    var largest: Int { min(batch, 2 * size - 1) }
+
+    func forEachChunk(ofPart part: Int, _ body: (Range<Int>) -> Void) {
+        let mine = part * batch / parts ..< (part + 1) * batch / parts
+        guard !mine.isEmpty else { return }
+        let count = max(1, mine.count / size)
+        for chunk in 0..<count {
+            body(mine.lowerBound + chunk * mine.count / count ..< mine.lowerBound + (chunk + 1) * mine.count / count)
+        }
+    }
+
+    /// Every chunk in order, on the calling thread (to note the products they will ask for).
+    func forEachChunk(_ body: (Range<Int>) -> Void) {
+        for part in 0..<parts { forEachChunk(ofPart: part, body) }
+    }
+
+    /// body(part, images) for every chunk, the parts at once on the pool's threads.
+    func run(_ body: (_ part: Int, _ images: Range<Int>) -> Void) {
+        parallelFor(parts, parts: parts) { range in
+            for part in range { forEachChunk(ofPart: part) { body(part, $0) } }
+        }
     }
 }
 

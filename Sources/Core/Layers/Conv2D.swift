@@ -31,7 +31,7 @@ public final class Conv2D: Layer {
     // Scratch kept from batch to batch (they are megabytes: allocating them afresh costs page
     // faults every time). Only this layer references them, so writing them never copies.
     private var columns: [Float] = []       // [C·k·k, N·Ho·Wo], the unrolled patches, kept for dW
-    private var product: [Float] = []       // [F, N·Ho·Wo]
+    private var product: [Float] = []       // [F, a chunk's Ho·Wo columns], one per thread
     private var gradient: [Float] = []      // [F, N·Ho·Wo]
     private var dColumns: [Float] = []      // [C·k·k, a chunk's Ho·Wo columns], one per thread
     private var output = Tensor.empty       // y, for the activation's derivative
@@ -175,10 +175,11 @@ public final class Conv2D: Layer {
     /// product[F, N·Ho·Wo] = W · columns + b, then copied to N×F×Ho×Wo with the activation, a
     /// chunk of images at a time: unrolled, multiplied and copied while the chunk is in cache.
     private func productForBatch(_ x: Tensor, into y: inout Tensor, _ g: Geometry) {
-        reserveScratch(&product, filters * g.columns)
         let (filters, area, patch, activation) = (self.filters, g.outputArea, g.patch, self.activation)
-        let (parts, size) = (max(1, min(BLAS.threads, g.batch)), g.imagesPerChunk(filters: filters))
-        BLAS.note(BLAS.Shape(m: filters, n: size * area, k: patch), times: g.batch / size)
+        let plan = ChunkPlan(g, filters: filters)
+        let scratchPerPart = filters * plan.largest * area
+        reserveScratch(&product, plan.parts * scratchPerPart)
+        plan.forEachChunk { BLAS.note(BLAS.Shape(m: filters, n: $0.count * area, k: patch)) }
         x.scalars.withUnsafeBufferPointer { x in
             weight.value.scalars.withUnsafeBufferPointer { w in
                 bias.value.scalars.withUnsafeBufferPointer { b in
@@ -187,24 +188,20 @@ public final class Conv2D: Layer {
                             y.scalars.withUnsafeMutableBufferPointer { y in
                                 let (x, w, b, cols, p, y) = (x.baseAddress!, w.baseAddress!, b.baseAddress!, cols.baseAddress!,
                                                              p.baseAddress!, y.baseAddress!)
-                                parallelFor(parts, parts: parts) { slots in
-                                    for slot in slots {
-                                        for images in g.chunks(of: g.images(slot: slot, of: parts), size: size) where !images.isEmpty {
-                                            let (offset, width) = (images.lowerBound * area, images.count * area)
-                                            im2col(x, cols + offset, g, images: images, rowStride: g.columns)
-                                            for f in 0..<filters { (p + f * g.columns + offset).update(repeating: b[f], count: width) }
-                                            BLAS.product(w, false, patch, cols + offset, false, g.columns, p + offset, g.columns,
-                                                         m: filters, n: width, k: patch, alpha: 1, beta: 1)
-                                            // [F, images, Ho·Wo] → [images, F, Ho·Wo], the activation applied on the way
-                                            for n in images {
-                                                for f in 0..<filters {
-                                                    let from = p + f * g.columns + n * area, to = y + (n * filters + f) * area
-                                                    if let activation {
-                                                        activation.apply(from: from, to: to, count: area)
-                                                    } else {
-                                                        to.update(from: from, count: area)
-                                                    }
-                                                }
+                                plan.run { part, images in
+                                    let (offset, width, p) = (images.lowerBound * area, images.count * area, p + part * scratchPerPart)
+                                    im2col(x, cols + offset, g, images: images, rowStride: g.columns)
+                                    for f in 0..<filters { (p + f * width).update(repeating: b[f], count: width) }
+                                    BLAS.product(w, false, patch, cols + offset, false, g.columns, p, width,
+                                                 m: filters, n: width, k: patch, alpha: 1, beta: 1)
+                                    // [F, images, Ho·Wo] → [images, F, Ho·Wo], the activation applied on the way
+                                    for (index, n) in images.enumerated() {
+                                        for f in 0..<filters {
+                                            let from = p + f * width + index * area, to = y + (n * filters + f) * area
+                                            if let activation {
+                                                activation.apply(from: from, to: to, count: area)
+                                            } else {
+                                                to.update(from: from, count: area)
                                             }
                                         }
                                     }
@@ -219,7 +216,7 @@ public final class Conv2D: Layer {
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
         let g = geometry
-        let patch = inputChannels * kernelSize * kernelSize
+        let patch = g.patch
         reserveScratch(&gradient, filters * g.columns)
         // dy [N, F, Ho·Wo] → [F, N·Ho·Wo], the layout of the forward product, times act′(y);
         // the bias gradient (the sum of each filter's row) is taken on the way.
@@ -260,27 +257,21 @@ public final class Conv2D: Layer {
         // dcolumns[C·k·k, N·Ho·Wo] = Wᵀ · d, folded back onto the pixels they came from a chunk
         // of images at a time: each chunk's products are folded while they are in cache, in a
         // scratch of each thread's own instead of one the size of the batch's columns.
-        let (area, filterCount) = (g.outputArea, filters)
-        let (parts, size) = (max(1, min(BLAS.threads, g.batch)), g.imagesPerChunk(filters: filters))
-        let scratchPerPart = patch * min(g.batch, 2 * size) * area   // chunks hold fewer than 2 × size images
-        reserveScratch(&dColumns, parts * scratchPerPart)
-        BLAS.note(BLAS.Shape(m: patch, n: size * area, k: filters, transposeA: true), times: g.batch / size)
+        let (area, plan) = (g.outputArea, ChunkPlan(g, filters: filters))
+        let scratchPerPart = patch * plan.largest * area
+        reserveScratch(&dColumns, plan.parts * scratchPerPart)
+        plan.forEachChunk { BLAS.note(BLAS.Shape(m: patch, n: $0.count * area, k: self.filters, transposeA: true)) }
         var dx = Tensor(zeros: [g.batch, g.channels, g.height, g.width])
         gradient.withUnsafeBufferPointer { d in
             weight.value.scalars.withUnsafeBufferPointer { w in
                 dColumns.withUnsafeMutableBufferPointer { dc in
                     dx.scalars.withUnsafeMutableBufferPointer { dx in
-                        let (d, w, dc, dx) = (d.baseAddress!, w.baseAddress!, dc.baseAddress!, dx.baseAddress!)
-                        parallelFor(parts, parts: parts) { slots in
-                            for slot in slots {
-                                let scratch = dc + slot * scratchPerPart
-                                for images in g.chunks(of: g.images(slot: slot, of: parts), size: size) where !images.isEmpty {
-                                    let width = images.count * area
-                                    BLAS.product(w, true, patch, d + images.lowerBound * area, false, g.columns, scratch, width,
-                                                 m: patch, n: width, k: filterCount, alpha: 1, beta: 0)
-                                    col2im(scratch, dx, g, images: images, rowStride: width)
-                                }
-                            }
+                        let (d, w, dc, dx, k) = (d.baseAddress!, w.baseAddress!, dc.baseAddress!, dx.baseAddress!, self.filters)
+                        plan.run { part, images in
+                            let (scratch, width) = (dc + part * scratchPerPart, images.count * area)
+                            BLAS.product(w, true, patch, d + images.lowerBound * area, false, g.columns, scratch, width,
+                                         m: patch, n: width, k: k, alpha: 1, beta: 0)
+                            col2im(scratch, dx, g, images: images, rowStride: width)
                         }
                     }
                 }
