@@ -10,7 +10,7 @@
 # data store's own search (./data, ~/.cache/caderno) and download.
 
 SWIFT ?= swift
-PACKAGES := libedit-dev libopenblas-dev zlib1g-dev libzmq3-dev pkg-config libxml2
+PACKAGES := libedit-dev zlib1g-dev libzmq3-dev pkg-config libxml2
 SHARED_DATA := $(abspath ../shared/data)
 CADERNO_DATA ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA))
 export CADERNO_DATA

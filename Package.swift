@@ -3,12 +3,12 @@ import PackageDescription
 import Foundation
 
 // The numeric kernels are compiled for the building machine's CPU (AVX-512 where it has it:
-// `Lanes` is one register), so a binary is for this machine. CADERNO_TARGET_CPU picks another
+// `Lanes` is one register; the product's tile is sized to the registers), so a binary is for this machine. CADERNO_TARGET_CPU picks another
 // (`x86-64` for one that runs anywhere; `skylake-avx512`, `znver4`, …).
 let targetCPU = ProcessInfo.processInfo.environment["CADERNO_TARGET_CPU"] ?? "native"
 let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
 
-// caderno → Notebook → Core → CBLAS, CZlib;  Notebook → CEditLine, CZMQ, Crypto;  caderno → Bench → Core.
+// caderno → Notebook → Core → CGemm, CZlib, CLanes;  Notebook → CEditLine, CZMQ, Crypto;  caderno → Bench → Core.
 let package = Package(
     name: "Caderno",
     platforms: [.macOS(.v15)],
@@ -23,11 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
-        // OpenBLAS on Linux (found through pkg-config), Accelerate on Apple.
-        .systemLibrary(
-            name: "CBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        // The matrix product (C, clang's vector types): its own, so every machine sums in one order.
+        .target(
+            name: "CGemm",
+            cSettings: [.unsafeFlags(["-march=\(targetCPU)", "-O3", "-ffp-contract=off"])]
         ),
         .systemLibrary(
             name: "CZlib",
@@ -49,12 +48,8 @@ let package = Package(
         ),
         .target(
             name: "Core",
-            dependencies: ["CBLAS", "CZlib", "CLanes"],
-            swiftSettings: cpuSettings,
-            linkerSettings: [
-                .linkedLibrary("openblas", .when(platforms: [.linux])),
-                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
-            ]
+            dependencies: ["CGemm", "CZlib", "CLanes"],
+            swiftSettings: cpuSettings
         ),
         .target(
             name: "Notebook",

@@ -1,8 +1,8 @@
 #ifndef CADERNO_POOLING_H
 #define CADERNO_POOLING_H
 
-// 2×2 max-pooling with stride 2, sixteen windows at a time (MaxPool2D.swift keeps the general
-// rule and the scalar path). A row of windows reads two image rows; their even and odd columns
+// 2×2 max-pooling with stride 2, sixteen windows at a time with AVX-512, eight without
+// (MaxPool2D.swift keeps the general rule and the scalar path). A row of windows reads two image rows; their even and odd columns
 // are pulled apart with permutes, so each of a window's four pixels sits in its own vector.
 // The contest is the scalar rule's: the window's pixels in reading order, a later one winning
 // only when strictly greater (ties go to the first, and a NaN never wins), so the outputs and the
@@ -40,6 +40,27 @@ static inline void caderno_pool_load_pairs(const float *row, long n, __m512 *low
     *low = _mm512_maskz_loadu_ps(first, row);
     *high = _mm512_maskz_loadu_ps(second, row + 16);
 }
+#else
+// Without AVX-512 (AVX2, NEON), eight windows at a time in clang's vector types: the same contest
+// by comparisons that give all-ones lanes, and selects by masks, so the same bits.
+typedef float caderno_pool_floats __attribute__((ext_vector_type(8), aligned(4)));
+typedef int32_t caderno_pool_ints __attribute__((ext_vector_type(8), aligned(4)));
+typedef float caderno_pool_pixels __attribute__((ext_vector_type(16), aligned(4)));
+
+/// The sixteen pixels at `row`, split into the windows' left and right columns.
+static inline void caderno_pool_split(const float *row, caderno_pool_floats *left, caderno_pool_floats *right) {
+    caderno_pool_pixels pixels = *(const caderno_pool_pixels *)row;
+    *left = __builtin_shufflevector(pixels, pixels, 0, 2, 4, 6, 8, 10, 12, 14);
+    *right = __builtin_shufflevector(pixels, pixels, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+/// Lanes of `yes` where `mask` is all ones, of `no` elsewhere (bit patterns).
+static inline caderno_pool_ints caderno_pool_select(caderno_pool_ints mask, caderno_pool_ints yes, caderno_pool_ints no) {
+    return (mask & yes) | (~mask & no);
+}
+
+/// Each window's offset from the row's first corner.
+static const caderno_pool_ints caderno_pool_steps = {0, 2, 4, 6, 8, 10, 12, 14};
 #endif
 
 /// One row of `count` windows whose top-left pixels are x[corner], x[corner + 2], …, in an image
@@ -71,6 +92,24 @@ static inline void caderno_max_pool_2x2_row(const float *x, long corner, long wi
         }
         _mm512_mask_storeu_ps(out + i, lanes, largest);
         if (winners) _mm512_mask_storeu_epi32(winners + i, lanes, best);
+    }
+#else
+    for (; i + 8 <= count; i += 8) {
+        long left = corner + 2 * i;
+        caderno_pool_floats largest, candidates[3];
+        caderno_pool_split(x + left, &largest, &candidates[0]);
+        caderno_pool_split(x + left + width, &candidates[1], &candidates[2]);
+        const caderno_pool_ints first = (int32_t)left + caderno_pool_steps;
+        caderno_pool_ints best = first;
+        const int32_t offsets[3] = {1, (int32_t)width, (int32_t)width + 1};
+        for (int k = 0; k < 3; k++) {
+            // Ordered greater-than: false when either side is NaN, as Swift's `>`.
+            caderno_pool_ints wins = candidates[k] > largest;
+            largest = (caderno_pool_floats)caderno_pool_select(wins, (caderno_pool_ints)candidates[k], (caderno_pool_ints)largest);
+            best = caderno_pool_select(wins, first + offsets[k], best);
+        }
+        *(caderno_pool_floats *)(out + i) = largest;
+        if (winners) *(caderno_pool_ints *)(winners + i) = best;
     }
 #endif
     for (; i < count; i++) {
@@ -115,6 +154,21 @@ static inline void caderno_max_pool_2x2_backward_row(const float *dy, const int3
             float *target = dx + left + row * width;
             _mm512_mask_storeu_ps(target, first, _mm512_permutex2var_ps(pixel[2 * row], low, pixel[2 * row + 1]));
             _mm512_mask_storeu_ps(target + 16, second, _mm512_permutex2var_ps(pixel[2 * row], high, pixel[2 * row + 1]));
+        }
+    }
+#else
+    for (; i + 8 <= count; i += 8) {
+        long left = corner + 2 * i;
+        caderno_pool_ints gradient = (caderno_pool_ints)*(const caderno_pool_floats *)(dy + i);
+        // Where in its window each winner lies: 0, 1, width or width + 1.
+        caderno_pool_ints place = *(const caderno_pool_ints *)(winners + i) - ((int32_t)left + caderno_pool_steps);
+        const int32_t offsets[4] = {0, 1, (int32_t)width, (int32_t)width + 1};
+        caderno_pool_floats pixel[4];
+        for (int k = 0; k < 4; k++) pixel[k] = (caderno_pool_floats)((place == offsets[k]) & gradient);
+        for (int row = 0; row < 2; row++) {
+            // Left and right columns back into one row of sixteen pixels.
+            *(caderno_pool_pixels *)(dx + left + row * width) = __builtin_shufflevector(
+                pixel[2 * row], pixel[2 * row + 1], 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
         }
     }
 #endif

@@ -177,7 +177,7 @@ func gemmTable(_ benchmark: Benchmark) -> Table {
     }
     return Table(headers: [tr("products")] + counts.map { "\($0) thread\($0 == 1 ? "" : "s") GFLOP/s" }, rows: measured,
                  alignments: [.left, .right, .right],
-                 footer: ["single precision (cblas_sgemm, one part per thread); the median pass of at least five"])
+                 footer: ["single precision (Caderno's kernel, one part per thread); the median pass of at least five"])
 }
 
 /// A layer profile in milliseconds per batch, with totals.

@@ -1,9 +1,9 @@
 @testable import Core
 import Testing
 
-/// 2×2 pooling with stride 2 runs sixteen windows at a time; it must pick what the one-window rule
-/// picks — the first strictly larger pixel in reading order — on rows shorter than, equal to and
-/// longer than a vector, odd sizes that leave an edge, ties, signed zeros and NaNs.
+/// 2×2 pooling with stride 2 runs sixteen windows at a time (eight without AVX-512); it must pick
+/// what the one-window rule picks — the first strictly larger pixel in reading order — on rows
+/// shorter than, equal to and longer than a vector, odd sizes that leave an edge, ties, signed zeros and NaNs.
 @Suite struct VectorisedPoolingTests {
     /// The rule, one window at a time: (maximum, index of its pixel) for each output.
     func reference(_ x: [Float], planes: Int, height: Int, width: Int) -> [(Float, Int)] {

@@ -20,14 +20,11 @@ struct Geometry {
 
     /// The fewest images in a chunk when a batch is unrolled, multiplied and folded back a few
     /// images at a time (Conv2D with `filters`): about 512 KB of columns, so a chunk is still in
-    /// the core's 1 MB L2 cache when the product reads it. But never a product of 10⁶
-    /// multiply-adds or fewer: below that OpenBLAS takes small-matrix kernels whose order of
-    /// addition depends on the product's width, and the chunks would change the numbers. Above
-    /// it each entry of a product is summed the same way whatever the width, so a step chunked
-    /// is bit for bit the step done in one product (ConvolutionChunkTests).
+    /// the core's 1 MB L2 cache when the product reads it. The product sums each entry the same
+    /// way whatever its width (BLAS.swift), so a step chunked is bit for bit the step done in one
+    /// product (ConvolutionChunkTests).
     func imagesPerChunk(filters: Int) -> Int {
-        let perImage = patch * outputArea
-        return max(1, (1 << 17) / perImage, 1_000_000 / (filters * perImage) + 1)
+        max(1, (1 << 17) / (patch * outputArea))
     }
 
     /// Output columns [first, last) of kernel column j read image columns inside 0..<width; the

@@ -1,15 +1,19 @@
-import CBLAS
+import CGemm
 import Foundation
 import Synchronization
 
-/// Matrix products go through BLAS (`cblas_sgemm`): never a triple loop on a hot path.
+/// Matrix products: never a triple loop on a hot path. They run Caderno's own kernel
+/// (`Sources/CGemm`), in which each entry of a product is one chain of fused multiply-adds in
+/// order — so a product gives the same bits on every machine, for every thread split and chunk,
+/// and a notebook recorded on one computer checks on another. OpenBLAS, used before, adds partial
+/// sums in orders that differ between CPUs (its AVX-512 and AVX2 kernels) and between a product
+/// and its halves; a notebook recorded on one machine drifted by 0.3% on another.
 ///
-/// BLAS itself runs single-threaded; a large product is split here into one part per core (by
-/// rows or columns of the result) on the same threads that run the element-wise work. OpenBLAS's
-/// own threads spin for a long while after every product, and on two cores that spinning took
-/// the CPU the work between products needed (`caderno bench cnn`: 5,000 → 5,700 samples/s).
+/// The kernel runs single-threaded; a large product is split here into one part per core (by
+/// rows or columns of the result) on the same threads that run the element-wise work.
 public enum BLAS {
-    /// C[m×n] = alpha · op(A) · op(B) + beta · C, all row-major.
+    /// C[m×n] = beta · C + alpha · op(A) · op(B), all row-major: each entry one chain of fused
+    /// multiply-adds over k in order, from beta · C (CGemm.h).
     /// op(A) is m×k (A is k×m when `transposeA`), op(B) is k×n (B is n×k when `transposeB`).
     public static func gemm(
         _ a: UnsafePointer<Float>, transposeA: Bool = false,
@@ -17,7 +21,6 @@ public enum BLAS {
         _ c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
     ) {
-        _ = singleThreadedBLAS
         note(Shape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
         let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
         let parts = threads
@@ -50,9 +53,7 @@ public enum BLAS {
                                 _ b: UnsafePointer<Float>, _ transposeB: Bool, _ ldb: Int,
                                 _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                 m: Int, n: Int, k: Int, alpha: Float, beta: Float) {
-        _ = singleThreadedBLAS
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        caderno_gemm(a, transposeA ? 1 : 0, lda, b, transposeB ? 1 : 0, ldb, c, ldc, m, n, k, alpha, beta)
     }
 
     /// One product's sizes: C[m×n] += op(A)[m×k] · op(B)[k×n].
@@ -103,9 +104,6 @@ public enum BLAS {
             recorded.withLock { $0 += repeatElement(shape, count: times) }
         }
     }
-
-    /// Set once, before the first product.
-    private static let singleThreadedBLAS: Void = caderno_blas_set_threads(1)
 
     private static let threadSetting = Atomic<Int>(Parallel.cores)
 

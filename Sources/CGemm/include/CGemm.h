@@ -1,0 +1,21 @@
+#ifndef CADERNO_GEMM_H
+#define CADERNO_GEMM_H
+
+/// C[m×n] = β·C + α·op(A)·op(B), all row-major (op(A) is m×k, A is k×m when `transpose_a`; op(B)
+/// is k×n, B is n×k when `transpose_b`), on the calling thread.
+///
+/// Each entry of C is one chain of fused multiply-adds in order of k, starting from β·C (from 0
+/// when β = 0, without reading C): c = fma(α·a[i][0], b[0][j], c), then k = 1, 2, …. No vector
+/// width, block size, thread split or CPU changes that order, so the same inputs give the same
+/// bits on every machine (AVX2, AVX-512, or the plain C loop), whatever slice of C a caller asks
+/// for. A BLAS does not promise that: OpenBLAS's kernels add partial sums in orders that differ
+/// between CPUs and between a product and its halves.
+void caderno_gemm(const float *a, int transpose_a, long lda, const float *b, int transpose_b, long ldb,
+                  float *c, long ldc, long m, long n, long k, float alpha, float beta);
+
+/// The micro-kernel's tile (rows × columns of C) this build was compiled with: 6 × 16 with AVX2,
+/// 12 × 32 with AVX-512.
+long caderno_gemm_tile_rows(void);
+long caderno_gemm_tile_columns(void);
+
+#endif
