@@ -3,8 +3,9 @@ import PackageDescription
 import Foundation
 
 // The numeric kernels are compiled for the building machine's CPU (AVX-512 where it has it:
-// `Lanes` is one register; the product's tile is sized to the registers), so a binary is for this machine. CADERNO_TARGET_CPU picks another
-// (`x86-64` for one that runs anywhere; `skylake-avx512`, `znver4`, …).
+// `Lanes` is one register, and the product's tile is sized to the registers), so a binary is for
+// this machine. CADERNO_TARGET_CPU picks another (`x86-64` for one that runs anywhere;
+// `skylake-avx512`, `znver4`, …).
 let targetCPU = ProcessInfo.processInfo.environment["CADERNO_TARGET_CPU"] ?? "native"
 let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
 

@@ -40,9 +40,6 @@
 typedef float lanes __attribute__((ext_vector_type(LANES)));
 typedef float lanes_unaligned __attribute__((ext_vector_type(LANES), aligned(4)));
 
-long caderno_gemm_tile_rows(void) { return ROWS; }
-long caderno_gemm_tile_columns(void) { return COLUMNS; }
-
 /// C's tile [rows × columns] (at most ROWS × COLUMNS) += the panels' product over `depth`, its
 /// chains started from β·C when `start` is 1, from C when 2, from 0 when 0.
 static void kernel(long depth, const float *restrict a, const float *restrict b, float *restrict c, long ldc,

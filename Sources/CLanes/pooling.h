@@ -2,8 +2,9 @@
 #define CADERNO_POOLING_H
 
 // 2×2 max-pooling with stride 2, sixteen windows at a time with AVX-512, eight without
-// (MaxPool2D.swift keeps the general rule and the scalar path). A row of windows reads two image rows; their even and odd columns
-// are pulled apart with permutes, so each of a window's four pixels sits in its own vector.
+// (MaxPool2D.swift keeps the general rule and the scalar path). A row of windows reads two image
+// rows; their even and odd columns are pulled apart with permutes, so each of a window's four
+// pixels sits in its own vector.
 // The contest is the scalar rule's: the window's pixels in reading order, a later one winning
 // only when strictly greater (ties go to the first, and a NaN never wins), so the outputs and the
 // winners are the same bit for bit.

@@ -13,9 +13,4 @@
 void caderno_gemm(const float *a, int transpose_a, long lda, const float *b, int transpose_b, long ldb,
                   float *c, long ldc, long m, long n, long k, float alpha, float beta);
 
-/// The micro-kernel's tile (rows × columns of C) this build was compiled with: 6 × 16 with AVX2,
-/// 12 × 32 with AVX-512.
-long caderno_gemm_tile_rows(void);
-long caderno_gemm_tile_columns(void);
-
 #endif
