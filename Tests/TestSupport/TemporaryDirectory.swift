@@ -17,7 +17,7 @@ public final class TemporaryDirectory {
         let full = path + "/" + name
         try! FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
                                                  withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: full, contents: data)
+        precondition(FileManager.default.createFile(atPath: full, contents: data), "cannot write \(full)")
         return full
     }
 }

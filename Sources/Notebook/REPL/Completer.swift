@@ -62,7 +62,7 @@ public struct Completer: Sendable {
             .sorted()
             .map { name in
                 var isFolder: ObjCBool = false
-                FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+                _ = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
                 return typedFolder + name + (isFolder.boolValue ? "/" : "")
             }
     }

@@ -286,7 +286,7 @@ extension LayerActivation {
         case .softmax: Softmax()
         case .logSoftmax: LogSoftmax()
         }
-        guard var layer else { return [] }
+        guard let layer else { return [] }
         layer.attached = true
         return [layer]
     }
