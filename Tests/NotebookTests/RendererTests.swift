@@ -152,4 +152,23 @@ import Testing
         #expect(completer.complete("load mnist dir=ru").candidates == ["dir=runs/"])
         #expect(commonPrefix(["runs/a.nb", "runs/b.nb"]) == "runs/")
     }
+
+    @Test func aListingFitsTheTerminalAndShowsPathsByTheirLastPart() {
+        let notebooks = ["01-mlp-sgd.nb", "02-mlp-from-scratch.nb", "03-cnn-keras.nb", "04-cnn-step-by-step.nb",
+                         "05-learning-rates.nb", "06-fashion-mnist.nb"]
+        let listing = completionListing(notebooks.map { "notebooks/en/" + $0 } + ["notebooks/en/old/"], width: 60)
+        // The longest name (22) and a gap of two: two columns at 60, read down then across.
+        #expect(listing == """
+            01-mlp-sgd.nb           05-learning-rates.nb
+            02-mlp-from-scratch.nb  06-fashion-mnist.nb
+            03-cnn-keras.nb         old/
+            04-cnn-step-by-step.nb
+            """)
+        let wide = completionListing(notebooks, width: 120)
+        #expect(wide.split(separator: "\n").count == 2)
+        #expect(wide.split(separator: "\n").allSatisfy { $0.count <= 120 })
+        #expect(completionListing(["trace", "train"], width: 60) == "trace  train")
+        // A name wider than the terminal still gets a line of its own, whole.
+        #expect(completionListing(["a", String(repeating: "b", count: 70)], width: 60) == "a\n" + String(repeating: "b", count: 70))
+    }
 }

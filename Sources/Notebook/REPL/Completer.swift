@@ -76,3 +76,24 @@ func commonPrefix(_ words: [String]) -> String {
     }
     return prefix
 }
+
+/// The candidates a second Tab lists, as a shell lists them: a path by its last part (the folder
+/// is already typed), in columns that fit `width`, read down then across. Listed whole on one
+/// line, long paths wrapped mid-name at 60 columns.
+func completionListing(_ candidates: [String], width: Int) -> String {
+    let shown = candidates.map { candidate -> String in
+        let folder = candidate.hasSuffix("/")
+        let name = folder ? candidate.dropLast() : Substring(candidate)
+        guard let slash = name.lastIndex(of: "/") else { return candidate }
+        return String(name[name.index(after: slash)...]) + (folder ? "/" : "")
+    }
+    let gap = 2
+    let cell = (shown.map(\.count).max() ?? 0) + gap
+    let columns = max(1, (width + gap) / cell)
+    let rows = (shown.count + columns - 1) / columns
+    return (0..<rows).map { row in
+        stride(from: row, to: shown.count, by: rows).map { index in
+            shown[index].padding(toLength: cell, withPad: " ", startingAt: 0)
+        }.joined().trimmingCharacters(in: .whitespaces)
+    }.joined(separator: "\n")
+}

@@ -74,7 +74,8 @@ final class LineEditor {
             return UInt8(CC_REFRESH)
         }
         guard candidates.count > 1 else { return UInt8(CC_REFRESH) }
-        FileHandle.standardOutput.write(Data(("\n" + candidates.joined(separator: "  ") + "\n").utf8))
+        let listing = completionListing(candidates, width: TerminalRenderer.forStandardOutput().width)
+        FileHandle.standardOutput.write(Data(("\n" + listing + "\n").utf8))
         return UInt8(CC_REDISPLAY)
     }
 
