@@ -31,9 +31,11 @@ public struct Benchmark {
         public let efficiency: Double
         /// Seconds to read the data set (set by the caller that loaded it).
         public var loadSeconds: Double?
+        /// What the products multiplied: "float32" or "bfloat16".
+        public let precision: String
 
         enum CodingKeys: String, CodingKey {
-            case workload, epochs, threads, efficiency
+            case workload, epochs, threads, efficiency, precision
             case epochSecondsMedian = "epoch_seconds_median"
             case samplesPerSecond = "samples_per_second"
             case testAccuracy = "test_accuracy"
@@ -64,18 +66,22 @@ public struct Benchmark {
 
     public let dataset: Dataset   // MNIST, pixels scaled to [0, 1]
     public let seed: UInt64
+    /// What every workload's products multiply (`--precision`).
+    public let precision: Precision
 
-    public init(dataset: Dataset, seed: UInt64 = 42) {
+    public init(dataset: Dataset, seed: UInt64 = 42, precision: Precision = .float32) {
         self.dataset = dataset
         self.seed = seed
+        self.precision = precision
     }
 
     /// For what depends only on the workloads' models and batch sizes (`bench gemm`'s product
     /// shapes): 256 blank 28×28 images labelled 0…9 stand in for MNIST, so nothing is read.
-    public static func standIn(seed: UInt64 = 42) -> Benchmark {
+    public static func standIn(seed: UInt64 = 42, precision: Precision = .float32) -> Benchmark {
         let images = LabeledData(inputs: Samples(bytes: [UInt8](repeating: 0, count: 256 * 784), shape: [256, 1, 28, 28]),
                                  labels: (0..<256).map { $0 % 10 }, classCount: 10)
-        return Benchmark(dataset: Dataset(name: "mnist", classNames: (0...9).map(String.init), train: images, test: images), seed: seed)
+        return Benchmark(dataset: Dataset(name: "mnist", classNames: (0...9).map(String.init), train: images, test: images),
+                         seed: seed, precision: precision)
     }
 
     /// A workload ready to train: the model, its trainer and its data.
@@ -88,6 +94,12 @@ public struct Benchmark {
     }
 
     public func setup(_ workload: Workload) throws -> Setup {
+        let setup = try studyProjectSetup(workload)
+        setup.trainer.model.precision = precision
+        return setup
+    }
+
+    private func studyProjectSetup(_ workload: Workload) throws -> Setup {
         let random = RandomSource(seed: seed)
         switch workload.name {
         case "mlp", "mlp-adam":
@@ -149,7 +161,8 @@ public struct Benchmark {
                       samplesPerSecond: samplesPerSecond, testAccuracy: test.accuracy,
                       threads: BLAS.threads, trainingSamples: setup.train.count,
                       inferenceSamplesPerSecond: Double(dataset.test.count) / inferenceSeconds,
-                      usefulGFLOPs: useful, gemmGFLOPs: gemm, peakMemoryMB: peak, efficiency: useful / gemm)
+                      usefulGFLOPs: useful, gemmGFLOPs: gemm, peakMemoryMB: peak, efficiency: useful / gemm,
+                      precision: trainer.model.precision.rawValue)
     }
 
     public static func workload(named name: String) -> Workload? {

@@ -84,7 +84,7 @@ public enum Efficiency {
                     c.withUnsafeMutableBufferPointer { c in
                         for shape in shapes {
                             BLAS.gemm(a.baseAddress!, transposeA: shape.transposeA, b.baseAddress!, transposeB: shape.transposeB,
-                                      c.baseAddress!, m: shape.m, n: shape.n, k: shape.k, beta: 1)
+                                      c.baseAddress!, m: shape.m, n: shape.n, k: shape.k, beta: 1, precision: shape.precision)
                         }
                     }
                 }

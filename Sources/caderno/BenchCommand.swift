@@ -30,6 +30,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Directory holding the MNIST files (default: the data store's search).")
     var data: String?
 
+    @Option(help: "What the products multiply: float32, or inputs rounded to bfloat16 (bf16).")
+    var precision: Precision = .float32
+
     @Flag(help: "One JSON object per workload, one per line.")
     var json = false
 
@@ -66,7 +69,7 @@ struct BenchCommand: ParsableCommand {
         FileHandle.standardError.write(Data(String(format: "loaded %d training and %d test images in %.2f s (%.0f MB as bytes)\n",
                                                    dataset.train.count, dataset.test.count, loadSeconds,
                                                    Double(dataset.train.inputs.storedBytes + dataset.test.inputs.storedBytes) / 1e6).utf8))
-        let benchmark = Benchmark(dataset: dataset, seed: seed)
+        let benchmark = Benchmark(dataset: dataset, seed: seed, precision: precision)
         let chosen = workload == "all" ? Benchmark.everyday.compactMap(Benchmark.workload(named:)) : [Benchmark.workload(named: workload)!]
         for workload in chosen {
             let setup = try benchmark.setup(workload)
@@ -93,9 +96,10 @@ struct BenchCommand: ParsableCommand {
                 encoder.outputFormatting = [.sortedKeys]
                 say(String(data: try encoder.encode(result), encoding: .utf8)!)
             } else {
-                say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · inference %.0f samples/s · test accuracy %.2f%% · %d threads",
+                say(String(format: "%@: %d epochs · median epoch %.3f s · %.0f samples/s (%d per epoch) · inference %.0f samples/s · test accuracy %.2f%% · %d threads · %@",
                            result.workload, result.epochs, result.epochSecondsMedian, result.samplesPerSecond,
-                           result.trainingSamples, result.inferenceSamplesPerSecond, result.testAccuracy * 100, result.threads))
+                           result.trainingSamples, result.inferenceSamplesPerSecond, result.testAccuracy * 100, result.threads,
+                           result.precision))
                 say(String(format: "  %.1f useful GFLOP/s · products at its shapes %.1f GFLOP/s · efficiency %.0f%% · peak memory %.0f MB\n",
                            result.usefulGFLOPs, result.gemmGFLOPs, result.efficiency * 100, result.peakMemoryMB))
             }
@@ -123,6 +127,7 @@ struct BenchCommand: ParsableCommand {
             if let epochs { arguments += ["--epochs", String(epochs)] }
             if let threads { arguments += ["--threads", String(threads)] }
             if let data { arguments += ["--data", data] }
+            if precision != .float32 { arguments += ["--precision", precision.rawValue] }
             let child = Process()
             child.executableURL = Bundle.main.executableURL   // this very binary (/proc/self/exe on Linux)
             child.arguments = arguments
@@ -157,7 +162,8 @@ func resultTable(_ results: [Benchmark.Result]) -> Table {
           footer: results.first.map { [tr("\($0.threads) threads; the median epoch; train/s and infer/s: images per second; GFLOP/s: useful arithmetic per second; GEMM GFLOP/s: matrix products alone at the workload's own shapes; efficiency: the first over the second; peak MB: the process's peak memory; accuracy: on the test set")] } ?? [])
 }
 
-/// `caderno bench gemm`: GFLOP/s of 2048³ and of every workload's training-step products, on 1 and 2 threads.
+/// `caderno bench gemm`: GFLOP/s of 2048³ and of every workload's training-step products, on 1
+/// and 2 threads, in single precision and with bfloat16 inputs.
 func gemmTable(_ benchmark: Benchmark) -> Table {
     let square = [BLAS.Shape(m: 2048, n: 2048, k: 2048)]
     var rows: [(String, [BLAS.Shape])] = [("2048×2048×2048", square)]
@@ -167,17 +173,20 @@ func gemmTable(_ benchmark: Benchmark) -> Table {
         rows.append(("\(workload.name): \(Set(shapes).count) shapes, \(shapes.count) products per step", shapes))
     }
     let counts = [1, min(2, Parallel.cores)]
+    let columns = Precision.allCases.flatMap { precision in counts.map { (precision, $0) } }
     let original = BLAS.threads
     defer { BLAS.threads = original }
     let measured = rows.map { name, shapes in
-        [name] + counts.map { threads in
+        [name] + columns.map { precision, threads in
             BLAS.threads = threads
-            return String(format: "%.1f", Efficiency.gemmThroughput(shapes))
+            let cast = shapes.map { BLAS.Shape(m: $0.m, n: $0.n, k: $0.k, transposeA: $0.transposeA, transposeB: $0.transposeB, precision: precision) }
+            return String(format: "%.1f", Efficiency.gemmThroughput(cast))
         }
     }
-    return Table(headers: [tr("products")] + counts.map { "\($0) thread\($0 == 1 ? "" : "s") GFLOP/s" }, rows: measured,
-                 alignments: [.left, .right, .right],
-                 footer: ["single precision (Caderno's kernel, one part per thread); the median pass of at least five"])
+    let bfloat16 = Precision.bfloat16IsNative ? "bfloat16 inputs by AVX512-BF16's VDPBF16PS" : "bfloat16 inputs emulated (this CPU has no AVX512-BF16)"
+    return Table(headers: [tr("products")] + columns.map { "\($0.0.rawValue), \($0.1) thread\($0.1 == 1 ? "" : "s")" }, rows: measured,
+                 alignments: [.left] + columns.map { _ in .right },
+                 footer: ["GFLOP/s, the median pass of at least five; Caderno's kernel, one part per thread; \(bfloat16)"])
 }
 
 /// A layer profile in milliseconds per batch, with totals.
@@ -188,4 +197,12 @@ func profileTable(_ rows: [LayerProfile.Row]) -> Table {
                  rows: rows.map { [$0.name, ms($0.forwardSeconds), ms($0.backwardSeconds), ms($0.inferenceSeconds)] },
                  alignments: [.left, .right, .right, .right],
                  footer: ["per batch: training \(ms(total(\.forwardSeconds) + total(\.backwardSeconds))) ms, inference \(ms(total(\.inferenceSeconds))) ms"])
+}
+
+extension Precision: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let named = Precision.named(argument) else { return nil }
+        self = named
+    }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

@@ -58,9 +58,22 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(timed)) as! [String: Any]
         #expect(Set(json.keys) == ["workload", "epochs", "threads", "epoch_seconds_median", "samples_per_second", "test_accuracy",
                                    "training_samples", "inference_samples_per_second", "useful_gflops", "gemm_gflops_at_shapes",
-                                   "peak_memory_mb", "efficiency", "load_seconds"])
+                                   "peak_memory_mb", "efficiency", "load_seconds", "precision"])
+        #expect(json["precision"] as? String == "float32")
         let decoded = try JSONDecoder().decode(Benchmark.Result.self, from: JSONEncoder().encode(timed))
         #expect(decoded.efficiency == result.efficiency && decoded.loadSeconds == 0.5 && decoded.workload == "mlp16")
+    }
+
+    /// `--precision bfloat16` reaches every workload's model, and its products record it.
+    @Test func aPrecisionReachesTheModelAndItsProducts() throws {
+        let benchmark = Benchmark.standIn(precision: .bfloat16)
+        for workload in Benchmark.workloads {
+            let setup = try benchmark.setup(workload)
+            #expect(setup.trainer.model.precision == .bfloat16)
+            let shapes = Efficiency.productShapes(setup)
+            #expect(!shapes.isEmpty && shapes.allSatisfy { $0.precision == .bfloat16 }, "\(workload.name)")
+        }
+        #expect(try Benchmark.standIn().setup(Benchmark.workloads[0]).trainer.model.precision == .float32)
     }
 
     /// `bench gemm`'s stand-in has the shapes MNIST gives every workload's first step.

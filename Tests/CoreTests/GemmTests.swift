@@ -8,7 +8,8 @@ import Testing
     struct Case: CustomTestStringConvertible, Sendable {
         let m, n, k: Int
         let alpha, beta: Float
-        var testDescription: String { "\(m)×\(n)×\(k) α \(alpha) β \(beta)" }
+        var precision = Precision.float32
+        var testDescription: String { "\(m)×\(n)×\(k) α \(alpha) β \(beta) \(precision)" }
     }
 
     static let cases = [
@@ -19,7 +20,23 @@ import Testing
         Case(m: 13, n: 1553, k: 17, alpha: 1, beta: 0.5),  // more columns than a column block
         Case(m: 20, n: 50, k: 700, alpha: 1, beta: 0.5),   // β applied once, at the first depth block
         Case(m: 3, n: 5, k: 0, alpha: 1, beta: 0.5),       // no depth: C = β·C
+        Case(m: 32, n: 9, k: 700, alpha: 1, beta: 1),      // narrow: computed as Cᵀ = Bᵀ·Aᵀ
+        Case(m: 128, n: 10, k: 1601, alpha: 1, beta: 0),   // narrow, odd depth
+        Case(m: 40, n: 5, k: 33, alpha: 0.75, beta: 0),    // narrow, but α ≠ 1 keeps it the right way round
     ]
+
+    /// The same cases with bfloat16 inputs.
+    static let halfCases = cases.map { Case(m: $0.m, n: $0.n, k: $0.k, alpha: $0.alpha, beta: $0.beta, precision: .bfloat16) }
+
+    /// x rounded to bfloat16 by its definition, written apart from the kernel's: to nearest, ties to
+    /// even, on the top 16 bits; a NaN stays a NaN; a denormal becomes a zero of its sign.
+    static func bfloat16(_ x: Float) -> Float {
+        if x.isNaN { return x }
+        if x.isSubnormal { return x.sign == .minus ? -0.0 : 0 }
+        let bits = x.bitPattern, dropped = bits & 0xFFFF, kept = bits & 0xFFFF_0000
+        let upward = dropped > 0x8000 || (dropped == 0x8000 && kept & 0x1_0000 != 0)
+        return Float(bitPattern: upward ? kept &+ 0x1_0000 : kept)
+    }
 
     /// The loop the kernel must equal: α·a rounded first, then c = fma(α·a, b, c) for k = 0, 1, ….
     static func reference(_ a: [Float], _ transposeA: Bool, _ b: [Float], _ transposeB: Bool, _ c: [Float],
@@ -31,7 +48,12 @@ import Testing
                 for p in 0..<s.k {
                     let x = transposeA ? a[p * s.m + i] : a[i * s.k + p]
                     let y = transposeB ? b[j * s.k + p] : b[p * s.n + j]
-                    sum.addProduct(s.alpha == 1 ? x : s.alpha * x, y)
+                    let scaled = s.alpha == 1 ? x : s.alpha * x
+                    if s.precision == .bfloat16 {
+                        sum.addProduct(bfloat16(scaled), bfloat16(y))
+                    } else {
+                        sum.addProduct(scaled, y)
+                    }
                 }
                 result[i * s.n + j] = sum
             }
@@ -39,7 +61,9 @@ import Testing
         return result
     }
 
-    @Test(arguments: cases) func everyEntryIsOneChainInOrder(_ s: Case) {
+    /// In bfloat16 the chain is the same, on the rounded inputs: so VDPBF16PS, which takes two k
+    /// a step, must add the first one's product first (and its emulation likewise).
+    @Test(arguments: cases + halfCases) func everyEntryIsOneChainInOrder(_ s: Case) {
         let random = RandomSource(seed: UInt64(s.m * 1_000 + s.n * 10 + s.k))
         let a = (0..<s.m * s.k).map { _ in random.nextFloat(in: -1, 1) }
         let b = (0..<s.k * s.n).map { _ in random.nextFloat(in: -1, 1) }
@@ -51,7 +75,7 @@ import Testing
                     c.withUnsafeMutableBufferPointer { c in
                         BLAS.product(a.baseAddress!, transposeA, transposeA ? s.m : s.k, b.baseAddress!, transposeB,
                                      transposeB ? s.k : s.n, c.baseAddress!, s.n, m: s.m, n: s.n, k: s.k,
-                                     alpha: s.alpha, beta: s.beta)
+                                     alpha: s.alpha, beta: s.beta, precision: s.precision)
                     }
                 }
             }
@@ -68,6 +92,21 @@ import Testing
         var c = [Float](repeating: .nan, count: m * n)
         BLAS.gemm(a, b, &c, m: m, n: n, k: k)
         #expect(c.allSatisfy { $0 == 6 })
+    }
+
+    /// bfloat16 reads a denormal as zero and keeps a NaN; an odd depth's padding leaves a −0 sum
+    /// alone (padding with +0 · +0 would turn it into +0).
+    @Test func bfloat16EdgeValues() {
+        func product(_ a: [Float], _ b: [Float], _ c: Float, k: Int) -> Float {
+            var c = [c]
+            BLAS.gemm(a, b, &c, m: 1, n: 1, k: k, beta: 1, precision: .bfloat16)
+            return c[0]
+        }
+        #expect(product([Float.leastNormalMagnitude / 4], [1], 0.5, k: 1) == 0.5)
+        #expect(product([1, .nan], [1, 1], 0, k: 2).isNaN)
+        #expect(product([-0.0], [1], -0.0, k: 1).bitPattern == (-0.0 as Float).bitPattern)
+        #expect(product([1.00390625, 3], [1, 1], 0, k: 2) == 4)          // 1 + 2⁻⁸ is a tie: to even, 1
+        #expect(product([1.01171875, 3], [1, 1], 0, k: 2) == 4.015625)   // 1 + 3·2⁻⁸: a tie, to even 1 + 2⁻⁶
     }
 
     /// A slice of C asked for alone (a thread's columns, a chunk's images) is the same bits as

@@ -32,6 +32,32 @@ import Testing
         #expect(try fresh.run("train epochs=1 batch=8").contains("Epoch 1/1"))
     }
 
+    /// `compile precision=bf16` sets every layer's products to bfloat16; a model file keeps it in
+    /// its compile line, so the loaded model trains and evaluates as the saved one did; a compile
+    /// that fails leaves the precision as it was, and one without the option goes back to float32.
+    @Test func precisionTravelsWithTheCompileLine() throws {
+        let h = try SessionHarness()
+        for line in Self.cnn { try h.run(line) }
+        let compiled = try h.run("compile optimizer=adam precision=bf16")
+        #expect(compiled.contains("products in bfloat16"), "\(compiled)")
+        let model = try #require(h.session.model)
+        #expect(model.precision == .bfloat16)
+        #expect(model.layers.compactMap { ($0 as? any Multiplying)?.precision } == [.bfloat16, .bfloat16])
+        #expect(h.failure("compile optimizer=adam precision=half")?.hasPrefix("precision can't be 'half'") == true)
+        #expect(h.failure("compile optimizer=sgd momentum=2 precision=float32") != nil)
+        #expect(model.precision == .bfloat16, "a failed compile changes nothing")
+        try h.run("train epochs=1 batch=8", "save model m.safetensors")
+        #expect(try SafeTensors.read(h.directory.path + "/m.safetensors").metadata["compile"]?.hasSuffix(" loss=crossentropy precision=bfloat16") == true)
+
+        let fresh = try SessionHarness(directory: h.directory)
+        try fresh.run("load idx .", "normalize", "split validation=0.2", "load model m.safetensors")
+        #expect(fresh.session.model?.precision == .bfloat16)
+        #expect(try fresh.run("evaluate") == (try h.run("evaluate")))
+        try h.run("compile optimizer=adam")
+        #expect(model.precision == .float32)
+        #expect(try h.run("evaluate") != (try fresh.run("evaluate")), "float32's products give other digits")
+    }
+
     @Test func loadedBeforeTheDataIsPreparedItSaysWhatToRun() throws {
         let h = try SessionHarness()
         try h.run("load idx .", "normalize", "build mlp 36-8-3", "compile", "train epochs=1 batch=16", "save model m.safetensors")

@@ -13,4 +13,15 @@
 void caderno_gemm(const float *a, int transpose_a, long lda, const float *b, int transpose_b, long ldb,
                   float *c, long ldc, long m, long n, long k, float alpha, float beta);
 
+/// The same product with op(A) and op(B) rounded to bfloat16 (8 bits of mantissa; α·A rounded
+/// after the scaling) and the products summed in single precision: with AVX512-BF16, VDPBF16PS
+/// takes two k a step, twice the multiply-adds of an FMA; elsewhere the rounded inputs go
+/// through the single-precision kernel. Both are the chain above on the rounded values, with
+/// denormals read and written as zero (as the instruction does), so they give the same bits.
+void caderno_gemm_bf16(const float *a, int transpose_a, long lda, const float *b, int transpose_b, long ldb,
+                       float *c, long ldc, long m, long n, long k, float alpha, float beta);
+
+/// 1 when caderno_gemm_bf16 runs VDPBF16PS (built for a CPU with AVX512-BF16), 0 when it emulates.
+int caderno_gemm_bf16_is_native(void);
+
 #endif

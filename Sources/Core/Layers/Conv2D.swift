@@ -19,7 +19,7 @@ public enum Padding: String, Sendable, CaseIterable {
 /// Winograd's F(2×2, 3×3) instead (`usesWinograd`, Winograd.swift).
 ///
 ///     Conv2D(1 => 32, 3×3)  # 320 parameters
-public final class Conv2D: Layer {
+public final class Conv2D: Layer, Multiplying {
     public let inputChannels: Int
     public let filters: Int
     public let kernelSize: Int
@@ -40,6 +40,8 @@ public final class Conv2D: Layer {
     private var geometry = Geometry(batch: 0, channels: 0, height: 0, width: 0, kernel: 1, padding: .valid)
     /// How the products are formed; tests compare the two ways on one layer.
     var algorithm = Algorithm.automatic
+    /// Every product of the layer, forward and backward, rounds its inputs so (Precision).
+    public var precision = Precision.float32
 
     enum Algorithm {
         /// Outside training, Winograd for 3×3 kernels between layers of many channels whose
@@ -54,8 +56,10 @@ public final class Conv2D: Layer {
     /// Keras CNN 32 ⇒ 64 at 11×11, 4.96 → 3.2; step-by-step 32 ⇒ 64 at 14×14, 4.0 → 2.2, and
     /// 64 ⇒ 128 at 7×7, 3.45 → 2.9; but 128 ⇒ 128 at 3×3, 1.56 → 3.7 (four tiles cover nine
     /// outputs), and a first layer (one channel in, a product of depth 9) gains nothing.
+    /// In bfloat16 the layer keeps im2col's products, the ones it trains with: Winograd's
+    /// transformed values rounded to 8 bits would lose more than the products do.
     func usesWinograd(_ g: Geometry, training: Bool) -> Bool {
-        guard kernelSize == 3 else { return false }
+        guard kernelSize == 3, precision == .float32 else { return false }
         switch algorithm {
         case .automatic:
             return !training && min(inputChannels, filters) >= 16 && min(g.outputHeight, g.outputWidth) >= 6
@@ -148,7 +152,8 @@ public final class Conv2D: Layer {
     /// y[n] [F, Ho·Wo] = act(W[F, C·k·k] · columns[:, n's columns] + b), image by image.
     private func productPerImage(_ x: Tensor, into y: inout Tensor, _ g: Geometry) {
         let (filters, area, patch, activation) = (self.filters, g.outputArea, g.patch, self.activation)
-        BLAS.note(BLAS.Shape(m: filters, n: area, k: patch), times: g.batch)
+        let precision = self.precision
+        BLAS.note(BLAS.Shape(m: filters, n: area, k: patch, precision: precision), times: g.batch)
         x.scalars.withUnsafeBufferPointer { x in
             weight.value.scalars.withUnsafeBufferPointer { w in
                 bias.value.scalars.withUnsafeBufferPointer { b in
@@ -161,7 +166,7 @@ public final class Conv2D: Layer {
                                     let out = y + n * filters * area
                                     for f in 0..<filters { (out + f * area).update(repeating: b[f], count: area) }
                                     BLAS.product(w, false, patch, cols + n * area, false, g.columns, out, area,
-                                                 m: filters, n: area, k: patch, alpha: 1, beta: 1)
+                                                 m: filters, n: area, k: patch, alpha: 1, beta: 1, precision: precision)
                                     activation?.apply(from: out, to: out, count: filters * area)
                                 }
                             }
@@ -179,7 +184,8 @@ public final class Conv2D: Layer {
         let plan = ChunkPlan(g, filters: filters)
         let scratchPerPart = filters * plan.largest * area
         reserveScratch(&product, plan.parts * scratchPerPart)
-        plan.forEachChunk { BLAS.note(BLAS.Shape(m: filters, n: $0.count * area, k: patch)) }
+        let precision = self.precision
+        plan.forEachChunk { BLAS.note(BLAS.Shape(m: filters, n: $0.count * area, k: patch, precision: precision)) }
         x.scalars.withUnsafeBufferPointer { x in
             weight.value.scalars.withUnsafeBufferPointer { w in
                 bias.value.scalars.withUnsafeBufferPointer { b in
@@ -193,7 +199,7 @@ public final class Conv2D: Layer {
                                     im2col(x, cols + offset, g, images: images, rowStride: g.columns)
                                     for f in 0..<filters { (p + f * width).update(repeating: b[f], count: width) }
                                     BLAS.product(w, false, patch, cols + offset, false, g.columns, p, width,
-                                                 m: filters, n: width, k: patch, alpha: 1, beta: 1)
+                                                 m: filters, n: width, k: patch, alpha: 1, beta: 1, precision: precision)
                                     // [F, images, Ho·Wo] → [images, F, Ho·Wo], the activation applied on the way
                                     for (index, n) in images.enumerated() {
                                         for f in 0..<filters {
@@ -215,7 +221,7 @@ public final class Conv2D: Layer {
     }
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
-        let g = geometry
+        let (g, precision) = (geometry, self.precision)
         let patch = g.patch
         reserveScratch(&gradient, filters * g.columns)
         // dy [N, F, Ho·Wo] → [F, N·Ho·Wo], the layout of the forward product, times act′(y);
@@ -249,7 +255,7 @@ public final class Conv2D: Layer {
                 columns.withUnsafeBufferPointer { cols in
                     // dW[F, C·k·k] += d[F, N·Ho·Wo] · columnsᵀ
                     BLAS.gemm(d.baseAddress!, cols.baseAddress!, transposeB: true, dw.baseAddress!,
-                              m: filters, n: patch, k: g.columns, beta: 1)
+                              m: filters, n: patch, k: g.columns, beta: 1, precision: precision)
                 }
             }
         }
@@ -260,7 +266,7 @@ public final class Conv2D: Layer {
         let (area, plan) = (g.outputArea, ChunkPlan(g, filters: filters))
         let scratchPerPart = patch * plan.largest * area
         reserveScratch(&dColumns, plan.parts * scratchPerPart)
-        plan.forEachChunk { BLAS.note(BLAS.Shape(m: patch, n: $0.count * area, k: self.filters, transposeA: true)) }
+        plan.forEachChunk { BLAS.note(BLAS.Shape(m: patch, n: $0.count * area, k: self.filters, transposeA: true, precision: precision)) }
         var dx = Tensor(zeros: [g.batch, g.channels, g.height, g.width])
         gradient.withUnsafeBufferPointer { d in
             weight.value.scalars.withUnsafeBufferPointer { w in
@@ -270,7 +276,7 @@ public final class Conv2D: Layer {
                         plan.run { part, images in
                             let (scratch, width) = (dc + part * scratchPerPart, images.count * area)
                             BLAS.product(w, true, patch, d + images.lowerBound * area, false, g.columns, scratch, width,
-                                         m: patch, n: width, k: k, alpha: 1, beta: 0)
+                                         m: patch, n: width, k: k, alpha: 1, beta: 0, precision: precision)
                             col2im(scratch, dx, g, images: images, rowStride: width)
                         }
                     }

@@ -1,13 +1,14 @@
 /// y = x·Wᵀ + b, with W stored [out, in] as PyTorch's `Linear` does (so saved weights load there).
 ///
 ///     Dense(784 => 128)  # 100,480 parameters
-public final class Dense: Layer {
+public final class Dense: Layer, Multiplying {
     public let inputSize: Int
     public let outputSize: Int
     public let weight: Parameter   // [out, in]
     public let bias: Parameter     // [out]
     public let initializer: Initializer
     private var input = Tensor.empty   // [N, in], kept for dW
+    public var precision = Precision.float32
 
     public init(_ inputSize: Int, _ outputSize: Int, initializer: Initializer = .pytorch, random: RandomSource) {
         precondition(inputSize > 0 && outputSize > 0, "Dense needs positive sizes")
@@ -48,7 +49,7 @@ public final class Dense: Layer {
                 weight.value.scalars.withUnsafeBufferPointer { w in
                     // y[N,out] += x[N,in] · Wᵀ[in,out]
                     BLAS.gemm(x.baseAddress!, w.baseAddress!, transposeB: true, y.baseAddress!,
-                              m: n, n: outputSize, k: inputSize, beta: 1)
+                              m: n, n: outputSize, k: inputSize, beta: 1, precision: precision)
                 }
             }
         }
@@ -62,7 +63,7 @@ public final class Dense: Layer {
                 weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
                     // dW[out,in] += dyᵀ[out,N] · x[N,in]
                     BLAS.gemm(dy.baseAddress!, transposeA: true, x.baseAddress!, dw.baseAddress!,
-                              m: outputSize, n: inputSize, k: n, beta: 1)
+                              m: outputSize, n: inputSize, k: n, beta: 1, precision: precision)
                 }
             }
             bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
@@ -79,7 +80,7 @@ public final class Dense: Layer {
             weight.value.scalars.withUnsafeBufferPointer { w in
                 dx.scalars.withUnsafeMutableBufferPointer { dx in
                     // dx[N,in] = dy[N,out] · W[out,in]
-                    BLAS.gemm(dy.baseAddress!, w.baseAddress!, dx.baseAddress!, m: n, n: inputSize, k: outputSize)
+                    BLAS.gemm(dy.baseAddress!, w.baseAddress!, dx.baseAddress!, m: n, n: inputSize, k: outputSize, precision: precision)
                 }
             }
         }

@@ -9,6 +9,11 @@ public final class Sequential {
     /// Every layer's parameters, in order: kept as layers are added, not gathered anew on every
     /// training step (the optimizer and the gradient reset each ask for them once per batch).
     public private(set) var parameters: [Parameter] = []
+    /// What every layer's matrix products multiply (`compile precision=`): single precision, or
+    /// inputs rounded to bfloat16. Weights stay single precision either way.
+    public var precision = Precision.float32 {
+        didSet { for case let layer as any Multiplying in layers { layer.precision = precision } }
+    }
 
     public init(inputShape: [Int], layers: [any Layer] = []) throws {
         self.inputShape = inputShape
@@ -24,6 +29,7 @@ public final class Sequential {
         } catch let error as ShapeError {
             throw ShapeError("layer \(layers.count + 1) (\(layer.kind)): \(error.message)")
         }
+        (layer as? any Multiplying)?.precision = precision
         layers.append(layer)
         parameters += layer.parameters
         outputShape = shape
@@ -97,6 +103,7 @@ public final class Sequential {
         fileprivate let outputShape: [Int]
         public let values: [Tensor]
         fileprivate let randomPositions: [RandomSource.Position]
+        fileprivate let precision: Precision
     }
 
     /// The values of every parameter, in order.
@@ -106,7 +113,7 @@ public final class Sequential {
 
     public func snapshot() -> Snapshot {
         Snapshot(layers: layers, outputShape: outputShape, values: parameterValues(),
-                 randomPositions: layers.compactMap(\.randomSource).map(\.position))
+                 randomPositions: layers.compactMap(\.randomSource).map(\.position), precision: precision)
     }
 
     /// Sets the model back to `snapshot`, taken from this model.
@@ -117,6 +124,7 @@ public final class Sequential {
         precondition(snapshot.values.count == parameters.count, "a snapshot of \(snapshot.values.count) tensors for \(parameters.count) parameters")
         for (parameter, value) in zip(parameters, snapshot.values) { parameter.value = value }
         for (source, position) in zip(layers.compactMap(\.randomSource), snapshot.randomPositions) { source.position = position }
+        precision = snapshot.precision
     }
 
     public func zeroGradients() {

@@ -19,14 +19,14 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, transposeA: Bool = false,
         _ b: UnsafePointer<Float>, transposeB: Bool = false,
         _ c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, precision: Precision = .float32
     ) {
-        note(Shape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
+        note(Shape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, precision: precision))
         let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
         let parts = threads
         // Below about a million multiply-adds a thread hand-off costs more than it saves.
         guard parts > 1, m * n * k >= 1 << 20, max(m, n) >= 2 * parts else {
-            product(a, transposeA, lda, b, transposeB, ldb, c, n, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            product(a, transposeA, lda, b, transposeB, ldb, c, n, m: m, n: n, k: k, alpha: alpha, beta: beta, precision: precision)
             return
         }
         if n >= m {
@@ -34,14 +34,14 @@ public enum BLAS {
             parallelFor(n, parts: parts) { columns in
                 let offsetB = transposeB ? columns.lowerBound * ldb : columns.lowerBound
                 product(a, transposeA, lda, b + offsetB, transposeB, ldb, c + columns.lowerBound, n,
-                        m: m, n: columns.count, k: k, alpha: alpha, beta: beta)
+                        m: m, n: columns.count, k: k, alpha: alpha, beta: beta, precision: precision)
             }
         } else {
             // Rows [start, end) of C take the same rows of op(A).
             parallelFor(m, parts: parts) { rows in
                 let offsetA = transposeA ? rows.lowerBound : rows.lowerBound * lda
                 product(a + offsetA, transposeA, lda, b, transposeB, ldb, c + rows.lowerBound * n, n,
-                        m: rows.count, n: n, k: k, alpha: alpha, beta: beta)
+                        m: rows.count, n: n, k: k, alpha: alpha, beta: beta, precision: precision)
             }
         }
     }
@@ -52,16 +52,21 @@ public enum BLAS {
     static func product(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ lda: Int,
                                 _ b: UnsafePointer<Float>, _ transposeB: Bool, _ ldb: Int,
                                 _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                                m: Int, n: Int, k: Int, alpha: Float, beta: Float) {
-        caderno_gemm(a, transposeA ? 1 : 0, lda, b, transposeB ? 1 : 0, ldb, c, ldc, m, n, k, alpha, beta)
+                                m: Int, n: Int, k: Int, alpha: Float, beta: Float, precision: Precision = .float32) {
+        switch precision {
+        case .float32: caderno_gemm(a, transposeA ? 1 : 0, lda, b, transposeB ? 1 : 0, ldb, c, ldc, m, n, k, alpha, beta)
+        case .bfloat16: caderno_gemm_bf16(a, transposeA ? 1 : 0, lda, b, transposeB ? 1 : 0, ldb, c, ldc, m, n, k, alpha, beta)
+        }
     }
 
-    /// One product's sizes: C[m×n] += op(A)[m×k] · op(B)[k×n].
+    /// One product's sizes: C[m×n] += op(A)[m×k] · op(B)[k×n], and the precision of its inputs.
     public struct Shape: Hashable, Sendable, CustomStringConvertible {
         public let m, n, k: Int
         public let transposeA, transposeB: Bool
-        public init(m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false) {
+        public let precision: Precision
+        public init(m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, precision: Precision = .float32) {
             (self.m, self.n, self.k, self.transposeA, self.transposeB) = (m, n, k, transposeA, transposeB)
+            self.precision = precision
         }
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
         public var description: String { "\(m)×\(k)\(transposeA ? "ᵀ" : "") · \(k)×\(n)\(transposeB ? "ᵀ" : "")" }
@@ -112,4 +117,23 @@ public enum BLAS {
         get { threadSetting.load(ordering: .relaxed) }
         set { threadSetting.store(max(1, newValue), ordering: .relaxed) }
     }
+}
+
+/// What a layer's products multiply: its inputs as they are, or rounded to bfloat16. Weights,
+/// activations, gradients and the optimizer stay single precision either way; only the operands
+/// of each matrix product are rounded (8 bits of mantissa instead of 24), and the products are
+/// summed in single precision — what `torch.autocast(dtype=torch.bfloat16)` and Keras's
+/// `mixed_bfloat16` do for a CPU's products.
+public enum Precision: String, Sendable, CaseIterable {
+    case float32
+    case bfloat16
+
+    /// True when bfloat16 products run the CPU's own instruction (AVX512-BF16: two multiply-adds
+    /// where an FMA does one); elsewhere they are emulated — the same numbers, more slowly.
+    public static var bfloat16IsNative: Bool { caderno_gemm_bf16_is_native() != 0 }
+}
+
+/// A layer whose work is matrix products, so it can run them in another precision.
+public protocol Multiplying: AnyObject {
+    var precision: Precision { get set }
 }

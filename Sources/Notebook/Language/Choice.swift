@@ -63,6 +63,13 @@ extension Initializer: Choice {
 
 extension Padding: Choice {}
 
+extension Precision: Choice {
+    public static var aliases: [String: Precision] {
+        ["fp32": .float32, "f32": .float32, "float": .float32, "single": .float32,
+         "bf16": .bfloat16, "mixed_bfloat16": .bfloat16, "mixed_bf16": .bfloat16]
+    }
+}
+
 extension OutputActivation: Choice {
     public static var aliases: [String: OutputActivation] {
         ["LogSoftmax": .logSoftmax, "Softmax": .softmax, "linear": .none, "logits": .none, "identity": .none]

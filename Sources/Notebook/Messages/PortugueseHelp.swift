@@ -86,6 +86,8 @@ extension Portuguese {
          "o que o treino minimiza"),
         ("follows the last layer",
          "segue a última camada"),
+        ("what the layers' matrix products multiply: float32, or inputs rounded to bfloat16 (faster with AVX512-BF16)",
+         "o que os produtos de matrizes das camadas multiplicam: float32, ou as entradas arredondadas para bfloat16 (mais rápido com AVX512-BF16)"),
         ("train the compiled model on the training set; Ctrl-C stops after the current batch",
          "treina o modelo compilado no conjunto de treino; Ctrl-C para depois do lote atual"),
         ("passes over the training set",

@@ -96,12 +96,15 @@ extension Session {
     static let compile = Command(spec: CommandSpec(
         "compile", group: .model,
         summary: "choose how the model learns: the optimizer, its learning rate, the loss",
-        usage: "compile [optimizer=sgd|adam] [lr=X] [momentum=X] [nesterov=true] [weight-decay=X] [loss=nll|crossentropy|…]",
+        usage: "compile [optimizer=sgd|adam] [lr=X] [momentum=X] [nesterov=true] [weight-decay=X] [loss=nll|crossentropy|…] [precision=float32|bfloat16]",
         example: "compile optimizer=sgd lr=0.01 momentum=0.5 loss=nll",
         options: [CompileCommand.optimizer, CompileCommand.learningRate, CompileCommand.momentum, CompileCommand.nesterov,
-                  CompileCommand.weightDecay, CompileCommand.beta1, CompileCommand.beta2, CompileCommand.epsilon, CompileCommand.loss]
+                  CompileCommand.weightDecay, CompileCommand.beta1, CompileCommand.beta2, CompileCommand.epsilon, CompileCommand.loss,
+                  CompileCommand.precision]
     )) { session, arguments, output in
-        session.compiled = try compiled(arguments, for: try session.requireModel(arguments))
+        let model = try session.requireModel(arguments)
+        session.compiled = try compiled(arguments, for: model)
+        model.precision = session.compiled!.precision
         output.emit(.text(tr("Compiled: ") + session.compiled!.description + "."))
     }
 
@@ -137,12 +140,19 @@ extension Session {
             settings += (momentum > 0 ? ["momentum \(format(momentum))"] : []) + (nesterov ? ["Nesterov"] : [])
         }
         if decay > 0 { settings.append(tr("weight decay \(format(decay))")) }
-        let description = "\(optimizer.name) (\(settings.joined(separator: ", "))) · loss \(lossName.name): \(lossName.explanation)"
+        let precision = arguments[C.precision]
+        var description = "\(optimizer.name) (\(settings.joined(separator: ", "))) · loss \(lossName.name): \(lossName.explanation)"
+        if precision == .bfloat16 {
+            description += Precision.bfloat16IsNative
+                ? tr(" · products in bfloat16 (inputs rounded to 8 bits of mantissa, sums in float32)")
+                : tr(" · products in bfloat16, emulated: this CPU has no AVX512-BF16, so the same numbers come more slowly")
+        }
         let own = chosen == .adam ? ["beta1=\(format(arguments[C.beta1]))", "beta2=\(format(arguments[C.beta2]))", "epsilon=\(format(arguments[C.epsilon]))"]
             : ["momentum=\(format(arguments[C.momentum]))", "nesterov=\(arguments[C.nesterov])"]
         let line = (["compile", "optimizer=\(chosen.name)", "lr=\(format(learningRate))"] + own
-            + ["weight-decay=\(format(decay))", "loss=\(lossName.name)"]).joined(separator: " ")
-        return Compiled(lossName: lossName, optimizer: optimizer, description: description, line: line)
+            + ["weight-decay=\(format(decay))", "loss=\(lossName.name)"]
+            + (precision == .float32 ? [] : ["precision=\(precision.name)"])).joined(separator: " ")
+        return Compiled(lossName: lossName, optimizer: optimizer, description: description, line: line, precision: precision)
     }
 }
 
@@ -188,6 +198,8 @@ private enum CompileCommand {
     static let beta2 = Argument<Double>("beta2", .rate, default: 0.999, "Adam's second-moment decay")
     static let epsilon = Argument<Double>("epsilon", .positive, default: 1e-7, "Adam's ε (Keras's default)")
     static let loss = Argument<LossName?>("loss", default: "follows the last layer", "what training minimises")
+    static let precision = Argument<Precision>("precision", default: .float32,
+        "what the layers' matrix products multiply: float32, or inputs rounded to bfloat16 (faster with AVX512-BF16)")
 }
 
 extension ModelEnding {

@@ -179,6 +179,7 @@ enum Sweep {
             let recompiled: Session.Compiled
             do {
                 recompiled = try Session.compiled(try Session.compile.spec.validate(Parser.parse(line)!), for: copy)
+                copy.precision = recompiled.precision
             } catch let error as CommandError {
                 throw arguments.error(error.message, at: setting.target == .compile ? setting.spec : nil)
             }
@@ -261,6 +262,7 @@ extension Session {
         for (mine, theirs) in zip(copy.layers.compactMap(\.randomSource), model.layers.compactMap(\.randomSource)) {
             mine.position = theirs.position
         }
+        copy.precision = model.precision
         return copy
     }
 }
