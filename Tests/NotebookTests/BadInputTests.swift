@@ -88,6 +88,7 @@ import Testing
         (.data, "build mlp 36-100000000000-3", "a layer of 3,700,000,000,000 parameters needs \(Memory.describe(3_700_000_000_000 * 16)) of memory; this machine has \(Memory.describe(Memory.available)) available"),
         (.data, "build mlp 36-99999999999999999999-3", "a size is too large: '36-99999999999999999999-3'"),
         (.data, "build mlp 36-0-3", "an MLP is built from layer sizes joined by '-', like 784-128-64-10"),
+        (.data, "build mlp 36 8 3", "an MLP is built from layer sizes joined by '-', like 784-128-64-10"),
         (.data, "build mlp 784-128-3", "the data has 36 values per image, so the first size must be 36, not 784"),
         (.data, "build mlp 36-8-10", "the data has 3 classes, so the last size must be 3, not 10"),
         (.data, "build input 100000x100000x3", "the data's images are 6×6×1 (height×width×channels): build input 6x6x1"),

@@ -167,16 +167,18 @@ public struct CommandSpec: Sendable {
         let subcommand = subcommand(of: line)
         let form = subcommand.map { "'\(name) \($0)'" } ?? "'\(name)'"
         let applicable = positionals(for: subcommand)
+        // Each value before the count: `build mlp 784 128 10` is sizes not joined by '-', which
+        // says more than "one too many".
+        for (spec, argument) in zip(applicable, given) {
+            values[spec.name] = try convert(argument, spec, named: "'\(spec.name)'")
+            ranges[spec.name] = argument.range
+        }
         if given.count > applicable.count {
             let extra = given[applicable.count]
             if subcommand != nil, let other = positionals.first(where: { spec in !applicable.contains { $0.name == spec.name } }) {
                 throw fail(tr("\(form) takes no \(other.name)"), extra.range)
             }
             throw fail(tr("'\(name)' takes \(applicable.isEmpty ? "no" : "at most \(applicable.count)") positional argument\(applicable.count == 1 ? "" : "s"); '\(extra.text)' is one too many (usage: \(usage))"), extra.range)
-        }
-        for (spec, argument) in zip(applicable, given) {
-            values[spec.name] = try convert(argument, spec, named: "'\(spec.name)'")
-            ranges[spec.name] = argument.range
         }
         if let missing = applicable.dropFirst(given.count).first(where: \.required) {
             let end = line.source.count
