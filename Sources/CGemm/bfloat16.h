@@ -135,9 +135,7 @@ static void pack_a_bf16(const float *a, int transposed, long lda, long i0, long 
                             ? pairs_of(alpha * *(const lanes_unaligned *)(a + (i0 + i + group + r) * lda + p0 + 2 * first))
                             : (eight)0;
                     }
-                    transpose8(block);
-                    const int width = ROWS - group < 8 ? ROWS - group : 8;
-                    for (int q = 0; q < 8; q++) memcpy(out + (first + q) * ROWS + group, &block[q], width * sizeof(float));
+                    store_transposed(block, (float *)(out + first * ROWS), group);
                 }
             }
         } else {
@@ -158,12 +156,12 @@ static void pack_a_bf16(const float *a, int transposed, long lda, long i0, long 
                     continue;
                 }
                 const long k0 = p0 + 2 * p;
-                const float first = transposed ? a[k0 * lda + i0 + i + r] : a[(i0 + i + r) * lda + k0];
+                const float high = transposed ? a[k0 * lda + i0 + i + r] : a[(i0 + i + r) * lda + k0];
                 if (2 * p + 1 < kc) {
-                    const float second = transposed ? a[(k0 + 1) * lda + i0 + i + r] : a[(i0 + i + r) * lda + k0 + 1];
-                    out[p * ROWS + r] = pair_scalar(alpha * first, alpha * second);
+                    const float low = transposed ? a[(k0 + 1) * lda + i0 + i + r] : a[(i0 + i + r) * lda + k0 + 1];
+                    out[p * ROWS + r] = pair_scalar(alpha * high, alpha * low);
                 } else {
-                    out[p * ROWS + r] = pair_scalar(alpha * first, 0) | PAD_A;
+                    out[p * ROWS + r] = pair_scalar(alpha * high, 0) | PAD_A;
                 }
             }
         }

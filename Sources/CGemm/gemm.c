@@ -192,6 +192,14 @@ static inline void transpose8(eight r[8]) {
     }
 }
 
+/// Eight rows of eight k, `group` rows down a panel ROWS tall, stored as the panel's columns: the
+/// block transposed, then each k's values (at most ROWS − group of them) at out[k·ROWS + group].
+static inline void store_transposed(eight block[8], float *out, int group) {
+    transpose8(block);
+    const int width = ROWS - group < 8 ? ROWS - group : 8;
+    for (int q = 0; q < 8; q++) memcpy(out + q * ROWS + group, &block[q], width * sizeof(float));
+}
+
 #include "bfloat16.h"
 
 /// op(B)[p0 ..< p0+kc][j0 ..< j0+nc] as panels COLUMNS wide: panel q holds, for each p, its
@@ -255,9 +263,7 @@ static void pack_a(const float *a, int transposed, long lda, long i0, long mc, l
                     for (int r = 0; r < 8; r++) {
                         block[r] = group + r < height ? *(const eight *)(a + (i0 + i + group + r) * lda + p0 + p) : (eight)0;
                     }
-                    transpose8(block);
-                    const int width = ROWS - group < 8 ? ROWS - group : 8;
-                    for (int q = 0; q < 8; q++) memcpy(out + (p + q) * ROWS + group, &block[q], width * sizeof(float));
+                    store_transposed(block, out + p * ROWS, group);
                 }
             }
             for (; p < kc; p++) {
@@ -276,7 +282,6 @@ static void pack_a(const float *a, int transposed, long lda, long i0, long mc, l
         if (half) round_panel(out, kc * ROWS);
     }
 }
-
 
 /// The packed blocks, one pair per thread, made at its first product and kept.
 static _Thread_local float *packed;

@@ -33,8 +33,8 @@ public final class Session {
         var description: String
         /// The `compile` line that makes it again, every setting spelled out: what a model file keeps.
         var line: String
-        /// What the model's products multiply while it is compiled so (set on the model by `compile`).
-        var precision = Precision.float32
+        /// What the model's products multiply; `compile` (and a sweep's recompiled copy) sets it on the model.
+        var precision: Precision
         var loss: any Loss { lossName.loss }
     }
 
