@@ -98,6 +98,7 @@ import Testing
         ("train epochs=1 epochs=2", "error: option 'epochs' is given twice", 15, 8),
         ("summary now", "error: 'summary' takes no positional arguments; 'now' is one too many (usage: summary)", 8, 3),
         ("build mlp 784 128 10", "error: an MLP is built from layer sizes joined by '-', like 784-128-64-10", 10, 3),
+        ("build input 28x28x1 5", "error: 'build' takes at most 2 positional arguments; '5' is one too many (usage: build mlp 784-128-64-10 [activation=relu] [dropout=0.1] [init=he] [output=log-softmax]  ·  build input 28x28x1)", 20, 1),
         ("load", "error: 'load' needs a dataset: mnist, fashion-mnist or idx DIR; or model FILE (usage: load mnist|fashion-mnist [limit=N] [test-limit=N] [dir=DIR]  ·  load idx DIR  ·  load model FILE.safetensors)", 4, 1),
         ("load mnst", "error: 'dataset' can't be 'mnst': did you mean 'mnist'? choose mnist, fashion-mnist, idx, model", 5, 4),
         ("add dense 10 kernel=3", "error: unknown option 'kernel' for 'add dense' — it is an option of 'add conv2d'", 13, 6),

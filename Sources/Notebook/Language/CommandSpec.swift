@@ -175,7 +175,10 @@ public struct CommandSpec: Sendable {
         }
         if given.count > applicable.count {
             let extra = given[applicable.count]
-            if subcommand != nil, let other = positionals.first(where: { spec in !applicable.contains { $0.name == spec.name } }) {
+            // A form that takes nothing after its name ('add relu 3') is told what it does not take;
+            // one that takes a value and got more ('build input 28x28x1 5') is told it got one too many.
+            if subcommand != nil, applicable.count == 1,
+               let other = positionals.first(where: { spec in !applicable.contains { $0.name == spec.name } }) {
                 throw fail(tr("\(form) takes no \(other.name)"), extra.range)
             }
             throw fail(tr("'\(name)' takes \(applicable.isEmpty ? "no" : "at most \(applicable.count)") positional argument\(applicable.count == 1 ? "" : "s"); '\(extra.text)' is one too many (usage: \(usage))"), extra.range)
